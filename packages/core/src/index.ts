@@ -1,0 +1,25 @@
+export { createRecover, wasReported } from './recover.js';
+export { sendErrorResponse } from './send.js';
+export { accessLogLevel } from './access-log.js';
+export { normalize, ThrownValue, truncateBytes } from './normalize.js';
+export { statusOf, statusText } from './status.js';
+export { negotiate, renderBody, escapeHtml } from './render.js';
+export { parseTraceparent, traceresponse } from './trace.js';
+export { resolveOptions, defaultLevel } from './options.js';
+export { ERROR_COUNTER } from './telemetry.js';
+
+export type { Exchange, ErrorResponse, Recover } from './recover.js';
+export type { SerializedError, NormalizedError } from './normalize.js';
+export type { RecoverReport, ReportRequest, ErrorOrigin } from './report.js';
+export type { MediaKind, RenderedBody } from './render.js';
+export type {
+  RecoverOptions,
+  ResolvedOptions,
+  Logger,
+  LogFn,
+  LogLevel,
+  ExposeFn,
+  RenderFn,
+  OnErrorHook,
+  LevelFn,
+} from './options.js';

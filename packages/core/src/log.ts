@@ -1,0 +1,81 @@
+import { pino } from 'pino';
+import type { LogLevel, Logger } from './options.js';
+import type { RecoverReport } from './report.js';
+
+const LEVEL_NUMBERS: Record<LogLevel, number> = { fatal: 60, error: 50, warn: 40, info: 30, debug: 20, trace: 10 };
+
+// The report's `err` and `req` are already serialized; the logger's own serializers (pino's err
+// serializer, pino-http's req serializer) would rename the type or read fields that are not there.
+const KEEP: Record<string, (value: never) => unknown> = { err: (value) => value, req: (value) => value };
+const rawLoggers = new WeakMap<Logger, Logger>();
+
+let stderrLogger: Logger | undefined;
+
+/** pino to stderr, synchronous so the line is written even if the process dies right after. */
+export function defaultLogger(): Logger {
+  stderrLogger ??= pino({ name: 'recover' }, pino.destination({ dest: 2, sync: true }));
+  return stderrLogger;
+}
+
+/** The one log record of a report: pino's `err` shape plus ids, request and status. */
+export function logRecord(report: RecoverReport): Record<string, unknown> {
+  return {
+    err: report.error,
+    trace_id: report.traceId,
+    span_id: report.spanId,
+    requestId: report.requestId,
+    req: report.request,
+    responseStatus: report.status,
+    origin: report.origin,
+  };
+}
+
+export function logMessage(report: RecoverReport): string {
+  const { type, message } = report.error;
+  const text = message.length > 200 ? `${message.slice(0, 200)}…` : message;
+  return text === '' ? type : `${type}: ${text}`;
+}
+
+/** Writes the report's one line. If the logger throws, the line goes to stderr instead. */
+export function writeReport(logger: Logger, level: LogLevel, report: RecoverReport): void {
+  const record = logRecord(report);
+  const message = logMessage(report);
+  try {
+    const target = rawLogger(logger);
+    const log = target[level] ?? target.error;
+    log.call(target, record, message);
+  } catch (failure) {
+    writeStderr(level, record, message, failure);
+  }
+}
+
+/** Last resort: one JSON line on stderr, in pino's format, naming what failed. */
+export function writeStderr(level: LogLevel, record: Record<string, unknown>, message: string, failure: unknown): void {
+  try {
+    const line = JSON.stringify({
+      level: LEVEL_NUMBERS[level] ?? 50,
+      time: Date.now(),
+      ...record,
+      msg: message,
+      recoverFallback: describeFailure(failure),
+    });
+    process.stderr.write(`${line}\n`);
+  } catch {
+    // stderr itself is gone: nothing left to tell.
+  }
+}
+
+function rawLogger(logger: Logger): Logger {
+  if (typeof logger.child !== 'function') return logger;
+  let raw = rawLoggers.get(logger);
+  if (!raw) {
+    raw = logger.child({}, { serializers: KEEP });
+    rawLoggers.set(logger, raw);
+  }
+  return raw;
+}
+
+function describeFailure(failure: unknown): string {
+  if (failure instanceof Error) return `${failure.name}: ${failure.message}`.slice(0, 500);
+  return typeof failure === 'string' ? failure.slice(0, 500) : 'logger failed';
+}

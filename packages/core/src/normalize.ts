@@ -1,0 +1,247 @@
+import { types } from 'node:util';
+
+/** The shape of pino's `err` serializer: what a log line carries under `err`. */
+export interface SerializedError {
+  /** Constructor name for errors (`TypeError`), `typeof` for other values (`null`, `string`, `Object`). */
+  type: string;
+  message: string;
+  /** Bounded to `stackSize` bytes; absent for values that never had a stack. */
+  stack?: string | undefined;
+  code?: string | undefined;
+  cause?: SerializedError | undefined;
+  aggregateErrors?: SerializedError[] | undefined;
+}
+
+/** A thrown value read once, safely: everything later steps need, and nothing that can throw. */
+export interface NormalizedError {
+  error: SerializedError;
+  /** `status` or `statusCode` of the thrown value, when it is an integer. */
+  status: number | undefined;
+  /** The thrown value's own `expose` flag (http-errors convention). */
+  expose: boolean | undefined;
+  /** The thrown value's `headers` (http-errors convention), string values only. */
+  headers: Record<string, string> | undefined;
+}
+
+/**
+ * Carries a falsy value (`throw null`, `throw undefined`, `throw ''`) through frameworks that treat a falsy
+ * error as "no error". Normalising it reports the original value.
+ */
+export class ThrownValue extends Error {
+  readonly value: unknown;
+  constructor(value: unknown) {
+    super('non-error thrown');
+    this.name = 'ThrownValue';
+    this.value = value;
+  }
+}
+
+const MAX_MESSAGE = 8 * 1024;
+const MAX_CAUSES = 8;
+const MAX_AGGREGATE = 16;
+const MAX_PREVIEW = 512;
+const MAX_PROTO_DEPTH = 16;
+
+/**
+ * Turns any thrown value into a `NormalizedError`. It never throws and never runs user code:
+ * only data properties are read, so getters, `toString`, `toJSON` and Proxy traps stay untouched.
+ */
+export function normalize(thrown: unknown, stackSize = 4096): NormalizedError {
+  try {
+    const value = thrown instanceof ThrownValue ? thrown.value : thrown;
+    const seen = new Set<object>();
+    const error = serialize(value, stackSize, seen, 0);
+    if (!isInspectable(value)) return { error, status: undefined, expose: undefined, headers: undefined };
+    const status = readData(value, 'status') ?? readData(value, 'statusCode');
+    const expose = readData(value, 'expose');
+    return {
+      error,
+      status: Number.isInteger(status) ? (status as number) : undefined,
+      expose: typeof expose === 'boolean' ? expose : undefined,
+      headers: readHeaders(readData(value, 'headers')),
+    };
+  } catch {
+    // Only reachable through a V8 limit such as a stack overflow: still report something.
+    return {
+      error: { type: 'unknown', message: 'thrown value could not be read' },
+      status: undefined,
+      expose: undefined,
+      headers: undefined,
+    };
+  }
+}
+
+function serialize(value: unknown, stackSize: number, seen: Set<object>, depth: number): SerializedError {
+  if (!isInspectable(value)) return primitive(value);
+  if (seen.has(value)) return { type: 'Circular', message: '[Circular]' };
+  seen.add(value);
+
+  const message = readData(value, 'message');
+  if (!isErrorLike(value) && typeof message !== 'string') {
+    return { type: typeName(value), message: bound(`non-error thrown: ${preview(value)}`, MAX_MESSAGE) };
+  }
+
+  const result: SerializedError = {
+    type: typeName(value),
+    message: typeof message === 'string' ? bound(message, MAX_MESSAGE) : '',
+    stack: undefined,
+    code: undefined,
+    cause: undefined,
+    aggregateErrors: undefined,
+  };
+  const stack = readData(value, 'stack');
+  if (typeof stack === 'string') result.stack = truncateBytes(stack, stackSize);
+  const code = readData(value, 'code');
+  if (typeof code === 'string' || typeof code === 'number') result.code = bound(String(code), 128);
+  if (depth < MAX_CAUSES && hasData(value, 'cause')) {
+    result.cause = serialize(readData(value, 'cause'), stackSize, seen, depth + 1);
+  }
+  const errors = readData(value, 'errors');
+  if (Array.isArray(errors) && depth < MAX_CAUSES) {
+    result.aggregateErrors = errors
+      .slice(0, MAX_AGGREGATE)
+      .map((inner) => serialize(inner, stackSize, seen, depth + 1));
+  }
+  return result;
+}
+
+function primitive(value: unknown): SerializedError {
+  const type = value === null ? 'null' : typeof value;
+  switch (typeof value) {
+    case 'string':
+      return { type, message: bound(value, MAX_MESSAGE) };
+    case 'number':
+    case 'bigint':
+    case 'boolean':
+    case 'symbol':
+      return { type, message: `non-error thrown: ${String(value)}` };
+    default:
+      // null, undefined, and Proxies (which we never inspect)
+      return { type: types.isProxy(value) ? 'Proxy' : type, message: `non-error thrown: ${types.isProxy(value) ? 'Proxy' : type}` };
+  }
+}
+
+/** Objects and functions we may read properties of; Proxies are left alone so no trap runs. */
+function isInspectable(value: unknown): value is object {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && !types.isProxy(value);
+}
+
+function isErrorLike(value: object): boolean {
+  if (types.isNativeError(value)) return true; // also errors from other realms (vm, workers)
+  let proto = safeProto(value);
+  for (let i = 0; proto !== null && i < MAX_PROTO_DEPTH; i++) {
+    if (proto === Error.prototype) return true;
+    proto = safeProto(proto);
+  }
+  return false;
+}
+
+/** The constructor's name for class instances, else the `name` data property, else `typeof`. */
+function typeName(value: object): string {
+  if (typeof value === 'function') return 'function';
+  const ctor = readData(value, 'constructor');
+  if (typeof ctor === 'function') {
+    const name = ownData(ctor, 'name');
+    if (typeof name === 'string' && name !== '') return bound(name, 128);
+  }
+  const name = readData(value, 'name');
+  return typeof name === 'string' && name !== '' ? bound(name, 128) : 'Object';
+}
+
+/** A data property found on the object or its prototype chain. Accessors are skipped: no getter runs. */
+function readData(value: object, key: string): unknown {
+  let target: object | null = value;
+  for (let i = 0; target !== null && i < MAX_PROTO_DEPTH; i++) {
+    const descriptor = safeDescriptor(target, key);
+    if (descriptor) return 'value' in descriptor ? descriptor.value : undefined;
+    target = safeProto(target);
+  }
+  return undefined;
+}
+
+function ownData(value: object, key: string): unknown {
+  const descriptor = safeDescriptor(value, key);
+  return descriptor && 'value' in descriptor ? descriptor.value : undefined;
+}
+
+function hasData(value: object, key: string): boolean {
+  const descriptor = safeDescriptor(value, key);
+  return descriptor !== undefined && 'value' in descriptor;
+}
+
+function safeDescriptor(value: object, key: string): PropertyDescriptor | undefined {
+  try {
+    return Object.getOwnPropertyDescriptor(value, key);
+  } catch {
+    return undefined;
+  }
+}
+
+function safeProto(value: object): object | null {
+  try {
+    return types.isProxy(value) ? null : (Object.getPrototypeOf(value) as object | null);
+  } catch {
+    return null;
+  }
+}
+
+function readHeaders(value: unknown): Record<string, string> | undefined {
+  if (!isInspectable(value)) return undefined;
+  const headers: Record<string, string> = {};
+  let found = false;
+  for (const key of safeKeys(value).slice(0, 32)) {
+    const header = ownData(value, key);
+    if (typeof header === 'string' || typeof header === 'number') {
+      headers[key] = String(header);
+      found = true;
+    }
+  }
+  return found ? headers : undefined;
+}
+
+function safeKeys(value: object): string[] {
+  try {
+    return Object.keys(value);
+  } catch {
+    return [];
+  }
+}
+
+/** A short JSON-like view of a thrown object, built from own enumerable data properties only. */
+function preview(value: object): string {
+  const seen = new Set<object>();
+  const out = previewValue(value, seen, 0);
+  return bound(out, MAX_PREVIEW);
+}
+
+function previewValue(value: unknown, seen: Set<object>, depth: number): string {
+  if (typeof value === 'string') return JSON.stringify(bound(value, 128));
+  if (!isInspectable(value)) return types.isProxy(value) ? '[Proxy]' : String(value as unknown as string);
+  if (typeof value === 'function') return '[Function]';
+  if (seen.has(value)) return '[Circular]';
+  if (depth >= 2) return Array.isArray(value) ? '[Array]' : '[Object]';
+  seen.add(value);
+  const keys = safeKeys(value).slice(0, 16);
+  const parts = keys.map((key) => {
+    const descriptor = safeDescriptor(value, key);
+    const shown = descriptor && 'value' in descriptor ? previewValue(descriptor.value, seen, depth + 1) : '[Getter]';
+    return Array.isArray(value) ? shown : `${JSON.stringify(key)}:${shown}`;
+  });
+  return Array.isArray(value) ? `[${parts.join(',')}]` : `{${parts.join(',')}}`;
+}
+
+function bound(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}…[${text.length - max} more chars]`;
+}
+
+/** Cuts a stack to at most `maxBytes` UTF-8 bytes, marking the cut. */
+export function truncateBytes(text: string, maxBytes: number): string {
+  if (text.length * 3 <= maxBytes) return text; // cannot exceed: skip the byte count
+  const bytes = Buffer.byteLength(text);
+  if (bytes <= maxBytes) return text;
+  const marker = `\n    …[truncated ${bytes - maxBytes} bytes]`;
+  // Cut on a character boundary: decoding a partial sequence would add U+FFFD.
+  let cut = Buffer.from(text).subarray(0, maxBytes).toString('utf8');
+  if (cut.endsWith('\uFFFD')) cut = cut.slice(0, -1);
+  return cut + marker;
+}

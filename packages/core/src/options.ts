@@ -1,0 +1,112 @@
+import type { MediaKind, RenderedBody } from './render.js';
+import type { RecoverReport } from './report.js';
+
+/** pino's level names that recover logs at. */
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+
+/** A pino-style log method: merge object first, message second. */
+export type LogFn = (obj: object, msg?: string) => void;
+
+/** The part of a pino logger recover uses. A pino logger (or Fastify's `request.log`) fits as is. */
+export interface Logger {
+  fatal?: LogFn;
+  error: LogFn;
+  warn: LogFn;
+  info: LogFn;
+  debug?: LogFn;
+  trace?: LogFn;
+  child?(bindings: Record<string, unknown>, options?: { serializers?: Record<string, (value: never) => unknown> }): Logger;
+}
+
+/** Decides whether a 4xx error's message may be shown to the client. Never consulted for 5xx. */
+export type ExposeFn = (thrown: unknown, status: number) => boolean;
+/** Replaces the response body. Receives the media kind negotiated from `Accept`. */
+export type RenderFn = (report: RecoverReport, kind: MediaKind) => RenderedBody;
+/** Called once per reported error, after it is logged. A returned promise is awaited in the background. */
+export type OnErrorHook = (report: RecoverReport) => void | Promise<void>;
+/** The log level for an error answered with `status`. */
+export type LevelFn = (status: number) => LogLevel;
+
+/** Options of `recover()`, the same for Express, Fastify and Koa. */
+export interface RecoverOptions {
+  /** Logger for the report line. Default: the request's own (Fastify `request.log`, pino-http `req.log`), else pino to stderr. */
+  logger?: Logger | undefined;
+  /** Longest stack kept in a report, in bytes. Default 4096. */
+  stackSize?: number | undefined;
+  /** Whether a 4xx message reaches the client. Default: the error's own `expose === true` (http-errors). */
+  expose?: ExposeFn | undefined;
+  /** Builds the response body from the report. Default: problem+json, text or HTML by `Accept`. */
+  render?: RenderFn | undefined;
+  /** Forwards each report (Sentry, a queue). Its errors are logged to stderr, never thrown. */
+  onError?: OnErrorHook | undefined;
+  /** Log level by status. Default: `error` for 5xx, `info` for 4xx. */
+  level?: LevelFn | undefined;
+}
+
+/** Options after validation, with defaults filled in. Resolved once, when the middleware is created. */
+export interface ResolvedOptions {
+  logger: Logger | undefined;
+  stackSize: number;
+  expose: ExposeFn | undefined;
+  render: RenderFn | undefined;
+  onError: OnErrorHook | undefined;
+  level: LevelFn;
+}
+
+const KNOWN = new Set(['logger', 'stackSize', 'expose', 'render', 'onError', 'level']);
+const MAX_STACK_SIZE = 1024 * 1024;
+
+export function defaultLevel(status: number): LogLevel {
+  return status >= 500 ? 'error' : 'info';
+}
+
+/**
+ * Validates options and fills in defaults. Throws a `TypeError` that names the offending option.
+ * `ignore` lists keys a framework adds to the options object (Fastify's `prefix`).
+ */
+export function resolveOptions(options: unknown, ignore: readonly string[] = []): ResolvedOptions {
+  if (options === undefined || options === null) options = {};
+  if (typeof options !== 'object' || Array.isArray(options)) {
+    throw new TypeError(`recover: options must be an object, got ${describe(options)}`);
+  }
+  const given = options as Record<string, unknown>;
+  for (const key of Object.keys(given)) {
+    if (!KNOWN.has(key) && !ignore.includes(key)) {
+      throw new TypeError(`recover: unknown option "${key}"; known options are ${[...KNOWN].join(', ')}`);
+    }
+  }
+  const { logger, stackSize = 4096, expose, render, onError, level = defaultLevel } = given;
+  if (logger !== undefined && !isLogger(logger)) {
+    throw new TypeError('recover: option "logger" must be a pino-compatible logger with error, warn and info methods');
+  }
+  if (typeof stackSize !== 'number' || !Number.isInteger(stackSize) || stackSize < 0 || stackSize > MAX_STACK_SIZE) {
+    throw new TypeError(`recover: option "stackSize" must be an integer from 0 to ${MAX_STACK_SIZE}, got ${describe(stackSize)}`);
+  }
+  return {
+    logger,
+    stackSize,
+    expose: optionalFunction<ExposeFn>('expose', expose),
+    render: optionalFunction<RenderFn>('render', render),
+    onError: optionalFunction<OnErrorHook>('onError', onError),
+    level: optionalFunction<LevelFn>('level', level) ?? defaultLevel,
+  };
+}
+
+function optionalFunction<T>(name: string, value: unknown): T | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'function') throw new TypeError(`recover: option "${name}" must be a function, got ${describe(value)}`);
+  return value as T;
+}
+
+export function isLogger(value: unknown): value is Logger {
+  if (typeof value !== 'object' || value === null) return false;
+  const candidate = value as Record<string, unknown>;
+  return typeof candidate.error === 'function' && typeof candidate.warn === 'function' && typeof candidate.info === 'function';
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'string') return JSON.stringify(value.slice(0, 40));
+  if (typeof value === 'number') return String(value);
+  return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+}

@@ -1,0 +1,195 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { defaultLogger, logMessage, logRecord, writeReport, writeStderr } from './log.js';
+import { normalize, type NormalizedError } from './normalize.js';
+import { resolveOptions, type Logger, type RecoverOptions, type ResolvedOptions } from './options.js';
+import { negotiate, renderBody, type RenderedBody } from './render.js';
+import { requestIdFor, type RecoverReport } from './report.js';
+import { defaultExpose, statusOf } from './status.js';
+import { recordTelemetry } from './telemetry.js';
+import { traceIdsFor, traceresponse, type TraceIds } from './trace.js';
+
+/** What an adapter knows about the request an error belongs to. */
+export interface Exchange {
+  request: IncomingMessage;
+  response: ServerResponse;
+  /** The URL as the client sent it, when the framework rewrites `request.url` (Express `originalUrl`). */
+  url?: string | undefined;
+  /** The matched route pattern. */
+  route?: string | undefined;
+  /** The framework's own request id (Fastify `request.id`, pino-http `req.id`). */
+  requestId?: unknown;
+  /** The framework's own request logger; used unless the `logger` option is set. */
+  logger?: Logger | undefined;
+}
+
+/** The error response an adapter writes its framework's way. Header names are lower case. */
+export interface ErrorResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface Recover {
+  /**
+   * Reports `thrown` once (log line, span, counter, `onError`) and returns the response to send, or
+   * `undefined` when headers were already sent (the response is then destroyed). Never throws.
+   */
+  handle(thrown: unknown, exchange: Exchange): ErrorResponse | undefined;
+  readonly options: ResolvedOptions;
+}
+
+// The last value reported per response: an error that two layers see is logged once.
+const reportedOn = new WeakMap<ServerResponse, { thrown: unknown }>();
+
+/** True when recover has reported an error for this response (for access loggers such as pino-http). */
+export function wasReported(response: ServerResponse): boolean {
+  return reportedOn.has(response);
+}
+
+// Headers recover owns or that must not come from an error object.
+const RESERVED = new Set([
+  'content-type', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'trailer',
+  'set-cookie', 'x-request-id', 'traceresponse', 'cache-control', 'x-content-type-options', 'content-security-policy',
+]);
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$/;
+const SAFE_VALUE = /^[\t\x20-\x7e\x80-\xff]{0,1024}$/;
+
+/**
+ * Creates the framework-agnostic error handler. Options are validated here, once; a bad option throws a
+ * `TypeError` naming it. `ignore` lists option keys a framework adds itself (Fastify's `prefix`).
+ */
+export function createRecover(options?: RecoverOptions, ignore?: readonly string[]): Recover {
+  const resolved = resolveOptions(options, ignore);
+
+  function handle(thrown: unknown, exchange: Exchange): ErrorResponse | undefined {
+    let report: RecoverReport | undefined;
+    try {
+      const { request, response } = exchange;
+      const normalized = normalize(thrown, resolved.stackSize);
+      const status = statusOf(normalized);
+      const ids = traceIdsFor(request.headers);
+      report = {
+        time: new Date().toISOString(),
+        origin: 'handler',
+        status,
+        expose: status < 500 && exposes(thrown, normalized, status),
+        error: normalized.error,
+        traceId: ids.traceId,
+        spanId: ids.spanId,
+        requestId: requestIdFor(exchange.requestId, request.headers),
+        request: { method: request.method ?? 'GET', url: exchange.url ?? request.url ?? '/', route: exchange.route },
+        headersSent: response.headersSent,
+        thrown,
+      };
+      const previous = reportedOn.get(response);
+      if (!previous || previous.thrown !== thrown) {
+        reportedOn.set(response, { thrown });
+        emit(report, exchange.logger, ids);
+      }
+      if (report.headersSent) {
+        // Too late for an error body: a broken response beats a hang or a 200 that lies.
+        if (!response.writableEnded) response.destroy();
+        return undefined;
+      }
+      return respond(report, normalized, ids, request.headers.accept);
+    } catch (failure) {
+      return lastResort(report, thrown, failure);
+    }
+  }
+
+  function exposes(thrown: unknown, normalized: NormalizedError, status: number): boolean {
+    if (!resolved.expose) return defaultExpose(normalized, status);
+    try {
+      return resolved.expose(thrown, status) === true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Log line, span and counter, `onError`: each guarded so one failing does not stop the others. */
+  function emit(report: RecoverReport, requestLogger: Logger | undefined, ids: TraceIds): void {
+    const level = levelFor(report.status);
+    writeReport(resolved.logger ?? requestLogger ?? defaultLogger(), level, report);
+    try {
+      recordTelemetry(report, ids.span);
+    } catch (failure) {
+      writeStderr(level, logRecord(report), `recover: recording telemetry failed for ${logMessage(report)}`, failure);
+    }
+    if (resolved.onError) {
+      try {
+        const pending = resolved.onError(report);
+        if (pending && typeof pending.then === 'function') {
+          pending.then(undefined, (failure: unknown) => {
+            writeStderr(level, logRecord(report), `recover: onError rejected for ${logMessage(report)}`, failure);
+          });
+        }
+      } catch (failure) {
+        writeStderr(level, logRecord(report), `recover: onError threw for ${logMessage(report)}`, failure);
+      }
+    }
+  }
+
+  function levelFor(status: number) {
+    try {
+      const level = resolved.level(status);
+      return level in LEVELS ? level : status >= 500 ? 'error' : 'info';
+    } catch {
+      return status >= 500 ? 'error' : 'info';
+    }
+  }
+
+  function respond(report: RecoverReport, normalized: NormalizedError, ids: TraceIds, accept: string | undefined): ErrorResponse {
+    const kind = negotiate(accept);
+    const rendered = renderWith(report, kind);
+    const headers: Record<string, string> = {};
+    if (normalized.headers) {
+      for (const [name, value] of Object.entries(normalized.headers)) {
+        const lower = name.toLowerCase();
+        if (TOKEN.test(name) && SAFE_VALUE.test(value) && !RESERVED.has(lower)) headers[lower] = value;
+      }
+    }
+    headers['content-type'] = rendered.contentType;
+    headers['content-length'] = String(Buffer.byteLength(rendered.body));
+    headers['cache-control'] = 'no-store';
+    headers['x-content-type-options'] = 'nosniff';
+    headers['content-security-policy'] = "default-src 'none'";
+    headers['x-request-id'] = report.requestId;
+    headers.traceresponse = traceresponse(ids);
+    return { status: report.status, headers, body: rendered.body };
+  }
+
+  function renderWith(report: RecoverReport, kind: ReturnType<typeof negotiate>): RenderedBody {
+    if (resolved.render) {
+      try {
+        const custom = resolved.render(report, kind);
+        if (typeof custom.body === 'string' && typeof custom.contentType === 'string' && SAFE_VALUE.test(custom.contentType)) {
+          return custom;
+        }
+        writeStderr('error', logRecord(report), 'recover: option "render" returned no { contentType, body } strings', undefined);
+      } catch (failure) {
+        writeStderr('error', logRecord(report), 'recover: option "render" threw', failure);
+      }
+    }
+    return renderBody(report, kind);
+  }
+
+  return { handle, options: resolved };
+}
+
+const LEVELS = { fatal: 1, error: 1, warn: 1, info: 1, debug: 1, trace: 1 };
+
+/** Reached only if recover's own code fails: a bare 500, and a stderr line that says so. */
+function lastResort(report: RecoverReport | undefined, thrown: unknown, failure: unknown): ErrorResponse {
+  const record = report ? logRecord(report) : { err: { type: typeof thrown, message: 'unreported error' } };
+  writeStderr('error', record, 'recover: reporting failed', failure);
+  const body = '{"type":"about:blank","title":"Internal Server Error","status":500}';
+  return {
+    status: 500,
+    headers: {
+      'content-type': 'application/problem+json; charset=utf-8',
+      'content-length': String(body.length),
+      'cache-control': 'no-store',
+    },
+    body,
+  };
+}

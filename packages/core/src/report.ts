@@ -1,0 +1,50 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { SerializedError } from './normalize.js';
+
+/** Where an error was caught. Only `handler` exists today; the others are for errors that escape a request. */
+export type ErrorOrigin = 'handler' | 'uncaughtException' | 'unhandledRejection' | 'background';
+
+/** The request an error belongs to, as it appears in the report and the log line. */
+export interface ReportRequest {
+  method: string;
+  /** Path and query as the client sent them. */
+  url: string;
+  /** The matched route pattern (`/users/:id`), when the framework knows it. */
+  route: string | undefined;
+}
+
+/** Everything recover knows about one error. Built only when an error happens. */
+export interface RecoverReport {
+  /** ISO-8601 time the error was caught. */
+  time: string;
+  origin: ErrorOrigin;
+  /** The HTTP status answered (or that would have been, when headers were already sent). */
+  status: number;
+  /** Whether the error's message may be shown to the client (never for 5xx). */
+  expose: boolean;
+  /** The error in pino's `err` shape, stack bounded to `stackSize` bytes. */
+  error: SerializedError;
+  traceId: string;
+  spanId: string;
+  requestId: string;
+  request: ReportRequest;
+  /** True when the response had already started, so no error body could be sent. */
+  headersSent: boolean;
+  /** The value that was thrown, untouched, for forwarding (Sentry, a queue) from `onError`. */
+  thrown: unknown;
+}
+
+const REQUEST_ID = /^[\w.:@/+=-]{1,128}$/;
+
+/**
+ * The request id: the framework's own (Fastify `request.id`, pino-http `req.id`), else a well-formed
+ * incoming `x-request-id`, else a new UUID. Incoming values are checked so they cannot forge log fields.
+ */
+export function requestIdFor(frameworkId: unknown, headers: IncomingHttpHeaders): string {
+  if (typeof frameworkId === 'string' && REQUEST_ID.test(frameworkId)) return frameworkId;
+  if (typeof frameworkId === 'number' && Number.isFinite(frameworkId)) return String(frameworkId);
+  const incoming = headers['x-request-id'];
+  if (typeof incoming === 'string' && REQUEST_ID.test(incoming)) return incoming;
+  return randomUUID();
+}

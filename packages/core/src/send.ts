@@ -1,0 +1,13 @@
+import type { ServerResponse } from 'node:http';
+import type { ErrorResponse } from './recover.js';
+
+/**
+ * Writes an error response on a bare Node response, replacing any headers the failed handler had set
+ * (as Express's finalhandler and Koa do), so none of them leaks into the error answer.
+ */
+export function sendErrorResponse(response: ServerResponse, answer: ErrorResponse): void {
+  for (const name of response.getHeaderNames()) response.removeHeader(name);
+  response.statusCode = answer.status;
+  for (const [name, value] of Object.entries(answer.headers)) response.setHeader(name, value);
+  response.end(answer.body);
+}

@@ -1,0 +1,82 @@
+import { randomBytes } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Span } from '@opentelemetry/api';
+import { otelApi } from './otel.js';
+
+/** Where the trace id of a report came from. */
+export type TraceSource = 'span' | 'traceparent' | 'minted';
+
+export interface TraceIds {
+  /** 32 lowercase hex characters. */
+  traceId: string;
+  /** 16 lowercase hex characters: the active span, or one minted for this server's part of the trace. */
+  spanId: string;
+  /** W3C trace flags, two hex characters (`01` sampled). */
+  traceFlags: string;
+  source: TraceSource;
+  /** The active OpenTelemetry span, when an SDK is running. */
+  span: Span | undefined;
+}
+
+const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(?:-.*)?$/;
+const ZERO_TRACE = '0'.repeat(32);
+const ZERO_SPAN = '0'.repeat(16);
+
+/** The trace ids for an error: the active span's, else the incoming `traceparent`'s, else freshly minted ones. */
+export function traceIdsFor(headers: IncomingHttpHeaders): TraceIds {
+  const span = activeSpan();
+  if (span) {
+    const context = span.spanContext();
+    return {
+      traceId: context.traceId,
+      spanId: context.spanId,
+      traceFlags: hexByte(context.traceFlags),
+      source: 'span',
+      span,
+    };
+  }
+  const parent = parseTraceparent(headers.traceparent);
+  if (parent) return { ...parent, spanId: mintSpanId(), source: 'traceparent', span: undefined };
+  return { traceId: mintTraceId(), spanId: mintSpanId(), traceFlags: '00', source: 'minted', span: undefined };
+}
+
+/** The W3C Trace Context level 2 `traceresponse` header value. */
+export function traceresponse(ids: TraceIds): string {
+  return `00-${ids.traceId}-${ids.spanId}-${ids.traceFlags}`;
+}
+
+/** Parses a W3C `traceparent` header; anything malformed or all-zero is ignored. */
+export function parseTraceparent(header: string | string[] | undefined): { traceId: string; traceFlags: string } | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (typeof value !== 'string' || value.length > 512) return undefined;
+  const match = TRACEPARENT.exec(value.trim());
+  if (!match) return undefined;
+  const [, version, traceId, spanId, flags] = match as unknown as [string, string, string, string, string];
+  if (version === 'ff' || traceId === ZERO_TRACE || spanId === ZERO_SPAN) return undefined;
+  // Version 00 has exactly four fields; later versions may append more.
+  if (version === '00' && value.trim().length !== 55) return undefined;
+  return { traceId, traceFlags: flags };
+}
+
+function activeSpan(): Span | undefined {
+  const api = otelApi();
+  if (!api) return undefined;
+  try {
+    const span = api.trace.getActiveSpan();
+    return span && api.isSpanContextValid(span.spanContext()) ? span : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function hexByte(value: number): string {
+  return (value & 0xff).toString(16).padStart(2, '0');
+}
+
+export function mintTraceId(): string {
+  return randomBytes(16).toString('hex');
+}
+
+export function mintSpanId(): string {
+  return randomBytes(8).toString('hex');
+}
