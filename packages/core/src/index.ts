@@ -5,7 +5,7 @@ export { normalize, ThrownValue, truncateBytes } from './normalize.js';
 export { statusOf, statusText } from './status.js';
 export { negotiate, renderBody, escapeHtml } from './render.js';
 export { parseTraceparent, traceresponse } from './trace.js';
-export { resolveOptions, defaultLevel } from './options.js';
+export { resolveOptions, defaultLevel, isLogger } from './options.js';
 export { ERROR_COUNTER } from './telemetry.js';
 
 export type { Exchange, ErrorResponse, Recover } from './recover.js';

@@ -41,7 +41,7 @@ export function traceIdsFor(headers: IncomingHttpHeaders): TraceIds {
 }
 
 /** The W3C Trace Context level 2 `traceresponse` header value. */
-export function traceresponse(ids: TraceIds): string {
+export function traceresponse(ids: Pick<TraceIds, 'traceId' | 'spanId' | 'traceFlags'>): string {
   return `00-${ids.traceId}-${ids.spanId}-${ids.traceFlags}`;
 }
 

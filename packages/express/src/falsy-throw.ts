@@ -1,0 +1,70 @@
+import { createRequire } from 'node:module';
+import { ThrownValue } from '@recover/core';
+
+type Handler = (req: unknown, res: unknown, next: unknown) => unknown;
+interface LayerPrototype {
+  handleRequest?: (this: Layer, req: unknown, res: unknown, next: unknown) => unknown;
+  handle_request?: (this: Layer, req: unknown, res: unknown, next: unknown) => unknown;
+  [kPatched]?: true;
+}
+interface Layer {
+  handle: Handler;
+  [kGuarded]?: true;
+}
+
+const kPatched = Symbol.for('recover.express.falsyThrow');
+const kGuarded = Symbol.for('recover.express.guarded');
+
+/**
+ * Express's router forwards a synchronous `throw` to `next(err)`, so `throw null` (or any falsy value)
+ * reads as `next()` and the request ends as a 404. This makes the router's Layer wrap each request
+ * handler, once, so a falsy throw reaches the error handlers as a `ThrownValue`. Done once per process,
+ * on the express the application resolves; a router we do not recognise is left untouched.
+ */
+export function reportFalsyThrows(): void {
+  const prototype = layerPrototype();
+  if (!prototype || prototype[kPatched]) return;
+  const method = typeof prototype.handleRequest === 'function' ? 'handleRequest' : 'handle_request';
+  const original = prototype[method];
+  if (typeof original !== 'function') return;
+  prototype[method] = function handleRequest(this: Layer, req: unknown, res: unknown, next: unknown) {
+    if (this[kGuarded] !== true) {
+      this[kGuarded] = true;
+      if (typeof this.handle === 'function' && this.handle.length <= 3) this.handle = guard(this.handle);
+    }
+    return original.call(this, req, res, next);
+  };
+  prototype[kPatched] = true;
+}
+
+function guard(handler: Handler): Handler {
+  // Three parameters, like the handler the router checked: error handlers (four) are never wrapped.
+  const guarded = function (req: unknown, res: unknown, next: unknown): unknown {
+    try {
+      return handler(req, res, next);
+    } catch (thrown) {
+      throw thrown || new ThrownValue(thrown);
+    }
+  };
+  Object.defineProperty(guarded, 'name', { value: handler.name });
+  return guarded;
+}
+
+function layerPrototype(): LayerPrototype | undefined {
+  try {
+    const require = createRequire(import.meta.url);
+    const fromExpress = createRequire(require.resolve('express'));
+    // Express 4 ships its router inside; Express 5 depends on the `router` package.
+    for (const path of ['./lib/router/layer.js', 'router/lib/layer.js']) {
+      try {
+        const Layer = fromExpress(path) as { prototype?: LayerPrototype };
+        if (Layer.prototype) return Layer.prototype;
+      } catch {
+        // not this major version of express
+      }
+    }
+  } catch {
+    // express not resolvable from here: nothing to patch
+  }
+  return undefined;
+}

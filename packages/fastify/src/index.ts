@@ -1,0 +1,49 @@
+import type { FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { createRecover, isLogger, type Logger, type RecoverOptions } from '@recover/core';
+
+// Keys Fastify itself accepts in `register` options; they are not recover's to reject.
+const FASTIFY_REGISTER_OPTIONS = ['prefix', 'logLevel', 'logSerializers'];
+
+const plugin: FastifyPluginCallback<RecoverOptions> = function recoverPlugin(fastify: FastifyInstance, options, done) {
+  let core: ReturnType<typeof createRecover>;
+  try {
+    core = createRecover(options, FASTIFY_REGISTER_OPTIONS);
+  } catch (error) {
+    done(error as Error);
+    return;
+  }
+  fastify.setErrorHandler(function recoverFastify(error: unknown, request: FastifyRequest, reply: FastifyReply) {
+    const answer = core.handle(error, {
+      request: request.raw,
+      response: reply.raw,
+      url: request.url,
+      route: request.routeOptions.url,
+      requestId: request.id,
+      logger: requestLogger(request),
+    });
+    // No answer: headers were already sent and recover destroyed the response.
+    if (!answer) return;
+    void reply.code(answer.status).headers(answer.headers).send(answer.body);
+  });
+  done();
+};
+
+/** `request.log`, unless Fastify runs with `logger: false` (a no-op logger with no `level`). */
+function requestLogger(request: FastifyRequest): Logger | undefined {
+  const log: unknown = request.log;
+  return isLogger(log) && typeof (log as { level?: unknown }).level === 'string' ? log : undefined;
+}
+
+/**
+ * Fastify plugin that reports every error once and answers with a safe problem+json (or text, or HTML)
+ * body. Registered with fastify-plugin, so it sets the error handler for the whole application.
+ * Options are validated at registration; a bad one rejects `register` with a `TypeError`.
+ *
+ * @example
+ * await app.register(recover);
+ */
+export const recover = fp(plugin, { fastify: '5.x', name: '@recover/fastify' });
+export default recover;
+
+export type { RecoverOptions, RecoverReport, Logger } from '@recover/core';

@@ -1,0 +1,89 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createRecover, isLogger, type RecoverOptions } from '@recover/core';
+
+/** The parts of Koa's application recover uses: its `error` event. */
+interface KoaApplication {
+  listeners(event: 'error'): ((...args: unknown[]) => unknown)[];
+  emit(event: 'error', error: unknown, context: unknown): boolean;
+  onerror?: unknown;
+}
+
+/** The parts of Koa's context recover reads and writes. */
+interface KoaContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  app: KoaApplication;
+  originalUrl: string;
+  status: number;
+  body: unknown;
+  respond?: boolean;
+  state?: unknown;
+  set(headers: Record<string, string>): void;
+  /** Set by @koa/router. */
+  _matchedRoute?: unknown;
+  /** Set by koa-pino-logger and similar. */
+  log?: unknown;
+  id?: unknown;
+}
+
+/** A Koa middleware. */
+export type RecoverMiddleware = (ctx: KoaContext, next: () => Promise<unknown>) => Promise<void>;
+
+/**
+ * Koa middleware that reports every error from the middleware below it once and answers with a safe
+ * problem+json (or text, or HTML) body. Use it first, so it wraps the whole stack. The app's `error`
+ * event still fires for your own listeners; Koa's default stderr printer is left quiet, since recover
+ * has logged the error. Options are validated here; a bad one throws a `TypeError`.
+ *
+ * @example
+ * app.use(recover());
+ */
+export function recover(options?: RecoverOptions): RecoverMiddleware {
+  const core = createRecover(options);
+  return async function recoverKoa(ctx: KoaContext, next: () => Promise<unknown>): Promise<void> {
+    try {
+      await next();
+    } catch (thrown) {
+      const answer = core.handle(thrown, {
+        request: ctx.req,
+        response: ctx.res,
+        url: ctx.originalUrl,
+        route: typeof ctx._matchedRoute === 'string' ? ctx._matchedRoute : undefined,
+        requestId: ctx.id,
+        logger: isLogger(ctx.log) ? ctx.log : undefined,
+      });
+      notifyListeners(ctx, thrown);
+      if (!answer) {
+        // Headers were sent and recover destroyed the response: Koa has nothing left to write.
+        ctx.respond = false;
+        return;
+      }
+      // Like Koa's own ctx.onerror: headers set by the failed handler do not leak into the error answer.
+      for (const name of ctx.res.getHeaderNames()) ctx.res.removeHeader(name);
+      ctx.respond = true;
+      ctx.status = answer.status;
+      ctx.set(answer.headers);
+      ctx.body = answer.body;
+    }
+  };
+}
+
+/**
+ * Emits Koa's `error` event for the application's own listeners, as Koa does for every error, but only
+ * when there is one besides Koa's default printer: recover's log line replaces that printer's output.
+ */
+function notifyListeners(ctx: KoaContext, thrown: unknown): void {
+  try {
+    const app = ctx.app;
+    if (!app.listeners('error').some((listener) => listener !== app.onerror)) return;
+    app.emit('error', thrown instanceof Error ? thrown : new Error(`non-error thrown: ${describe(thrown)}`), ctx);
+  } catch {
+    // A listener that throws must not turn a handled error into an unhandled one.
+  }
+}
+
+function describe(thrown: unknown): string {
+  return thrown === null ? 'null' : typeof thrown === 'string' ? JSON.stringify(thrown.slice(0, 200)) : typeof thrown;
+}
+
+export type { RecoverOptions, RecoverReport, Logger } from '@recover/core';

@@ -1,0 +1,157 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { pino } from 'pino';
+import { LogCapture, captureStderr, type LogLine } from '../support/capture.js';
+import { send, type RawResponse } from '../support/http.js';
+import { installTelemetry } from '../support/otel.js';
+import { scenarios, type LoggedError, type Scenario } from '../support/scenarios.js';
+import { START_SPAN, frameworks, startServer, type Running } from '../support/servers.js';
+
+const telemetry = installTelemetry();
+const TRACE_ID = /^[0-9a-f]{32}$/;
+const SPAN_ID = /^[0-9a-f]{16}$/;
+// A stack frame as V8 prints it: any of these in a body means internals leaked.
+const STACK_FRAME = /\bat .+:\d+:\d+/;
+
+/** Everything the user can observe of one failing request: the response and the one log line. */
+function assertSafeReport(scenario: Scenario, response: RawResponse, reports: LogLine[], requestId: string): LoggedError {
+  assert.equal(reports.length, 1, `exactly one log line per error, got ${reports.length}`);
+  const line = reports[0] as LogLine;
+  const err = line.err as LoggedError;
+  assert.equal(line.level, scenario.level, 'log level');
+  assert.equal(err.type, scenario.type, 'err.type');
+  assert.match(String(line.trace_id), TRACE_ID);
+  assert.match(String(line.span_id), SPAN_ID);
+  assert.equal(line.requestId, requestId);
+  assert.deepEqual(line.req, { method: 'GET', url: (line.req as { url: string }).url, route: '/case/:name' });
+  assert.equal(line.responseStatus, scenario.headersSent ? 500 : scenario.status);
+  assert.equal(line.origin, 'handler');
+  if (scenario.secret) assert.ok(JSON.stringify(err).includes(scenario.secret), 'the log keeps the internal detail');
+  scenario.checkErr?.(err);
+
+  if (scenario.headersSent) {
+    // Headers and the partial body may or may not reach the client before the socket is destroyed.
+    assert.ok(response.status === scenario.status || response.status === 0, `status ${response.status}`);
+    assert.equal(response.broken, true, 'a response that had started is cut off, not completed');
+    assert.ok(!response.body.includes('traceId'), 'no second response was written');
+    return err;
+  }
+  assert.equal(response.status, scenario.status, 'status');
+  assert.equal(response.broken, false);
+  assert.equal(response.headers['content-type'], 'application/problem+json; charset=utf-8');
+  assert.equal(response.headers['x-request-id'], requestId);
+  assert.equal(response.headers.traceresponse, `00-${String(line.trace_id)}-${String(line.span_id)}-${(response.headers.traceresponse as string).slice(-2)}`);
+  const body = JSON.parse(response.body) as Record<string, unknown>;
+  assert.equal(body.type, 'about:blank');
+  assert.equal(body.status, scenario.status);
+  assert.equal(body.traceId, line.trace_id);
+  assert.equal(body.requestId, requestId);
+  assert.doesNotMatch(response.body, STACK_FRAME, 'no stack frame in the body');
+  if (scenario.secret) assert.ok(!response.body.includes(scenario.secret), 'no internal detail in the body');
+  if (scenario.status >= 500) {
+    assert.equal(body.detail, undefined, 'a 5xx body has no detail');
+    assert.ok(!response.body.includes(err.message.slice(0, 20)) || err.message === '', 'no error message in a 5xx body');
+  }
+  if (scenario.detail) assert.equal(body.detail, scenario.detail);
+  for (const [name, value] of Object.entries(scenario.headers ?? {})) assert.equal(response.headers[name], value);
+  return err;
+}
+
+for (const framework of frameworks) {
+  describe(`conformance: ${framework}`, () => {
+    const capture = new LogCapture();
+    let server: Running;
+    before(async () => {
+      server = await startServer(framework, capture.logger);
+    });
+    after(async () => {
+      await server.close();
+    });
+
+    for (const [name, scenario] of Object.entries(scenarios) as [string, Scenario][]) {
+      it(`${name}: answers ${scenario.status} and logs one safe report`, async () => {
+        const requestId = randomUUID();
+        const response = await send(`${server.url}/case/${name}`, { 'x-request-id': requestId });
+        assertSafeReport(scenario, response, capture.reportsFor(requestId), requestId);
+      });
+    }
+
+    it('adopts the trace id of an incoming traceparent', async () => {
+      const requestId = randomUUID();
+      const traceId = randomUUID().replaceAll('-', '');
+      const response = await send(`${server.url}/case/sync-throw`, {
+        'x-request-id': requestId,
+        traceparent: `00-${traceId}-00f067aa0ba902b7-01`,
+      });
+      const [line] = capture.reportsFor(requestId);
+      assert.equal(line?.trace_id, traceId);
+      assert.equal((JSON.parse(response.body) as { traceId: string }).traceId, traceId);
+      assert.match(String(response.headers.traceresponse), new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
+      assert.notEqual(line?.span_id, '00f067aa0ba902b7', 'the caller\'s span is the parent, not ours');
+    });
+
+    it('inside an active SDK span: one trace id in log, body, header and exported span; error recorded and counted', async () => {
+      const requestId = randomUUID();
+      const before = await errorCount(framework, '503');
+      const response = await send(`${server.url}/case/status-503`, { 'x-request-id': requestId, [START_SPAN]: '1' });
+      assert.equal(response.status, 503);
+      const [line] = capture.reportsFor(requestId);
+      const span = telemetry.spans.getFinishedSpans().find((candidate) => candidate.spanContext().traceId === line?.trace_id);
+      assert.ok(span, 'the exported span has the trace id of the log line');
+      assert.equal(span.spanContext().spanId, line?.span_id);
+      assert.equal((JSON.parse(response.body) as { traceId: string }).traceId, line?.trace_id);
+      assert.equal(response.headers.traceresponse, `00-${String(line?.trace_id)}-${String(line?.span_id)}-01`);
+      assert.equal(span.status.code, 2, 'span status ERROR for a 5xx');
+      const exception = span.events.find((event) => event.name === 'exception');
+      assert.equal(exception?.attributes?.['exception.type'], 'Error');
+      assert.equal(exception?.attributes?.['exception.message'], 'upstream secret at 10.0.0.7');
+      assert.equal(await errorCount(framework, '503'), before + 1, 'recover.errors counted once');
+    });
+
+    it('a 4xx inside a span records the exception but leaves the span status unset', async () => {
+      const requestId = randomUUID();
+      await send(`${server.url}/case/http-404`, { 'x-request-id': requestId, [START_SPAN]: '1' });
+      const [line] = capture.reportsFor(requestId);
+      const span = telemetry.spans.getFinishedSpans().find((candidate) => candidate.spanContext().traceId === line?.trace_id);
+      assert.ok(span);
+      assert.equal(span.status.code, 0);
+      assert.equal(span.events.filter((event) => event.name === 'exception').length, 1);
+    });
+
+    it('a logger that throws: the report falls back to one stderr line and the client still gets its 500', async () => {
+      const broken = pino({}, { write() { throw new Error('disk full'); } });
+      const failing = await startServer(framework, capture.logger, { logger: broken });
+      try {
+        const requestId = randomUUID();
+        const { result: response, stderr } = await captureStderr(() =>
+          send(`${failing.url}/case/sync-throw`, { 'x-request-id': requestId }),
+        );
+        assert.equal(response.status, 500);
+        assert.equal((JSON.parse(response.body) as { requestId: string }).requestId, requestId);
+        const lines = stderr.split('\n').filter((text) => text.includes(requestId));
+        assert.equal(lines.length, 1, `one stderr line, got: ${stderr}`);
+        const line = JSON.parse(lines[0] as string) as LogLine;
+        assert.equal((line.err as LoggedError).type, 'Error');
+        assert.match(String(line.trace_id), TRACE_ID);
+        assert.match(String(line.recoverFallback), /disk full/);
+      } finally {
+        await failing.close();
+      }
+    });
+
+    it('keeps serving: a healthy route answers 200 after every failure above', async () => {
+      const response = await send(`${server.url}/ok`);
+      assert.equal(response.status, 200);
+      assert.deepEqual(JSON.parse(response.body), { ok: true });
+    });
+  });
+}
+
+/** recover.errors for this framework's test server and status, as the metrics SDK would export it. */
+async function errorCount(_framework: string, status: string): Promise<number> {
+  const points = await telemetry.counterPoints('recover.errors');
+  return points
+    .filter((point) => String(point.attributes['http.response.status_code']) === status && point.attributes['http.route'] === '/case/:name')
+    .reduce((sum, point) => sum + point.value, 0);
+}

@@ -1,0 +1,139 @@
+import type { ServerResponse } from 'node:http';
+import createError from 'http-errors';
+
+/** One way a request handler can fail, and what a user must see because of it. */
+export interface Scenario {
+  /** Fails the way a handler would: by throwing, or by returning a rejected promise. */
+  run(response: ServerResponse): unknown;
+  /** Status the client receives. */
+  status: number;
+  /** `err.type` in the log line. */
+  type: string;
+  /** Text that must reach the log but never a 5xx body (messages, paths, credentials). */
+  secret?: string;
+  /** The message a 4xx `expose` error shows in the body. */
+  detail?: string;
+  /** Headers the error itself asks for (http-errors `headers`). */
+  headers?: Record<string, string>;
+  /** pino level of the log line. */
+  level: number;
+  /** The response had started: the client must see it cut off, not completed. */
+  headersSent?: boolean;
+  /** Extra assertions on the logged `err`. */
+  checkErr?: (err: LoggedError) => void;
+}
+
+export interface LoggedError {
+  type: string;
+  message: string;
+  stack?: string;
+  code?: string;
+  cause?: LoggedError;
+  aggregateErrors?: LoggedError[];
+}
+
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+function circular(): object {
+  const value: Record<string, unknown> = { kind: 'loop', secretNote: 'circular secret' };
+  value.self = value;
+  return value;
+}
+
+function hostile(): object {
+  return {
+    get message(): string {
+      throw new Error('getter ran');
+    },
+    toString(): string {
+      throw new Error('toString ran');
+    },
+    note: 'hostile secret',
+  };
+}
+
+export const scenarios = {
+  'sync-throw': { run() { throw new Error('sync secret password=hunter2'); }, status: 500, type: 'Error', secret: 'hunter2', level: 50 },
+  'async-reject': {
+    async run() {
+      await tick();
+      throw new TypeError('async secret in /srv/app/internal/billing.js');
+    },
+    status: 500,
+    type: 'TypeError',
+    secret: '/srv/app/internal/billing.js',
+    level: 50,
+  },
+  'throw-null': { run() { throw null; }, status: 500, type: 'null', level: 50 },
+  'throw-string': { run() { throw 'string secret token=abc123'; }, status: 500, type: 'string', secret: 'token=abc123', level: 50 },
+  'throw-plain': { run() { throw { code: 'E_PLAIN', note: 'plain secret' }; }, status: 500, type: 'Object', secret: 'plain secret', level: 50 },
+  'throw-circular': {
+    run() { throw circular(); },
+    status: 500,
+    type: 'Object',
+    secret: 'circular secret',
+    level: 50,
+    checkErr: (err: LoggedError) => { if (!err.message.includes('[Circular]')) throw new Error(`no [Circular] in ${err.message}`); },
+  },
+  'throw-getter': {
+    run() { throw hostile(); },
+    status: 500,
+    type: 'Object',
+    secret: 'hostile secret',
+    level: 50,
+    checkErr: (err: LoggedError) => { if (err.message.includes('ran')) throw new Error(`a getter or toString ran: ${err.message}`); },
+  },
+  'cause-chain': {
+    run() { throw new Error('outer failure', { cause: new RangeError('inner secret cause') }); },
+    status: 500,
+    type: 'Error',
+    secret: 'inner secret cause',
+    level: 50,
+    checkErr: (err: LoggedError) => {
+      if (err.cause?.type !== 'RangeError' || err.cause.message !== 'inner secret cause') throw new Error(`cause lost: ${JSON.stringify(err.cause)}`);
+    },
+  },
+  'aggregate': {
+    async run() {
+      await tick();
+      throw new AggregateError([new Error('first part'), new SyntaxError('second secret part')], 'many failed');
+    },
+    status: 500,
+    type: 'AggregateError',
+    secret: 'second secret part',
+    level: 50,
+    checkErr: (err: LoggedError) => {
+      const types = err.aggregateErrors?.map((inner) => inner.type).join(',');
+      if (types !== 'Error,SyntaxError') throw new Error(`aggregateErrors lost: ${types}`);
+    },
+  },
+  'http-404': { run() { throw createError(404, 'No such widget'); }, status: 404, type: 'NotFoundError', detail: 'No such widget', level: 30 },
+  'status-503': {
+    run() { throw Object.assign(new Error('upstream secret at 10.0.0.7'), { statusCode: 503, headers: { 'Retry-After': '7' } }); },
+    status: 503,
+    type: 'Error',
+    secret: '10.0.0.7',
+    headers: { 'retry-after': '7' },
+    level: 50,
+  },
+  'after-headers': {
+    run(response: ServerResponse) {
+      response.writeHead(200, { 'content-type': 'text/plain' });
+      response.write('partial ');
+      throw new Error('late secret after headers');
+    },
+    status: 200,
+    type: 'Error',
+    secret: 'late secret after headers',
+    level: 50,
+    headersSent: true,
+  },
+} satisfies Record<string, Scenario>;
+
+export type ScenarioName = keyof typeof scenarios;
+
+export function runScenario(name: string, response: ServerResponse): unknown {
+  const scenario = (scenarios as Record<string, Scenario>)[name];
+  if (!scenario) throw createError(400, `unknown scenario ${name}`);
+  return scenario.run(response);
+}

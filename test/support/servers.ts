@@ -1,0 +1,88 @@
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { trace } from '@opentelemetry/api';
+import Router from '@koa/router';
+import express from 'express';
+import Fastify from 'fastify';
+import Koa from 'koa';
+import type { Logger } from 'pino';
+import { recover as recoverExpress } from '@recover/express';
+import recoverFastify from '@recover/fastify';
+import { recover as recoverKoa } from '@recover/koa';
+import type { RecoverOptions } from '@recover/core';
+import { runScenario } from './scenarios.js';
+
+export const frameworks = ['express', 'fastify', 'koa'] as const;
+export type Framework = (typeof frameworks)[number];
+
+export interface Running {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Header that makes the test server open an active SDK span around the request, as HTTP instrumentation would. */
+export const START_SPAN = 'x-test-start-span';
+
+/** Wraps a request listener in an active server span when asked, the way @opentelemetry/instrumentation-http does. */
+function withServerSpan(listener: RequestListener): RequestListener {
+  const tracer = trace.getTracer('conformance');
+  return (request: IncomingMessage, response: ServerResponse) => {
+    if (request.headers[START_SPAN] === undefined) return listener(request, response);
+    tracer.startActiveSpan(`${request.method ?? 'GET'} server`, (span) => {
+      response.on('close', () => span.end());
+      listener(request, response);
+    });
+  };
+}
+
+function listen(server: Server): Promise<Running> {
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      resolve({
+        url: `http://127.0.0.1:${port}`,
+        close: () => new Promise((done) => { server.closeAllConnections(); server.close(() => done()); }),
+      });
+    });
+  });
+}
+
+/**
+ * Starts a real server of `framework` on a loopback port with the one-line recover set-up and the shared
+ * routes: `/ok` and `/case/:name` (see scenarios.ts). Express and Koa get `logger` through recover's
+ * option; Fastify through its own `loggerInstance`, so recover's default (`request.log`) is exercised.
+ */
+export async function startServer(framework: Framework, logger: Logger, options: RecoverOptions = {}): Promise<Running> {
+  switch (framework) {
+    case 'express': {
+      const app = express();
+      app.get('/ok', (_req, res) => { res.json({ ok: true }); });
+      app.get('/case/:name', (req, res) => runScenario(req.params.name, res));
+      app.use(recoverExpress({ logger, ...options }));
+      return listen(createServer(withServerSpan(app)));
+    }
+    case 'fastify': {
+      const app = Fastify({
+        loggerInstance: logger,
+        disableRequestLogging: true,
+        requestIdHeader: 'x-request-id',
+        serverFactory: (handler) => createServer(withServerSpan(handler)),
+      });
+      await app.register(recoverFastify, options);
+      app.get('/ok', async () => ({ ok: true }));
+      app.get<{ Params: { name: string } }>('/case/:name', (request, reply) => runScenario(request.params.name, reply.raw));
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      const { port } = app.server.address() as AddressInfo;
+      return { url: `http://127.0.0.1:${port}`, close: () => app.close() };
+    }
+    case 'koa': {
+      const app = new Koa();
+      app.use(recoverKoa({ logger, ...options }));
+      const router = new Router();
+      router.get('/ok', (ctx) => { ctx.body = { ok: true }; });
+      router.get('/case/:name', async (ctx) => { await runScenario(ctx.params.name ?? '', ctx.res); });
+      app.use(router.routes());
+      return listen(createServer(withServerSpan(app.callback())));
+    }
+  }
+}
