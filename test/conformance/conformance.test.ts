@@ -88,7 +88,7 @@ for (const framework of frameworks) {
       assert.equal(line?.trace_id, traceId);
       assert.equal((JSON.parse(response.body) as { traceId: string }).traceId, traceId);
       assert.match(String(response.headers.traceresponse), new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
-      assert.notEqual(line?.span_id, '00f067aa0ba902b7', 'the caller\'s span is the parent, not ours');
+      assert.notEqual(line.span_id, '00f067aa0ba902b7', 'the caller\'s span is the parent, not ours');
     });
 
     it('inside an active SDK span: one trace id in log, body, header and exported span; error recorded and counted', async () => {
@@ -105,7 +105,7 @@ for (const framework of frameworks) {
       assert.equal(span.status.code, 2, 'span status ERROR for a 5xx');
       const exception = span.events.find((event) => event.name === 'exception');
       assert.equal(exception?.attributes?.['exception.type'], 'Error');
-      assert.equal(exception?.attributes?.['exception.message'], 'upstream secret at 10.0.0.7');
+      assert.equal(exception.attributes['exception.message'], 'upstream secret at 10.0.0.7');
       assert.equal(await errorCount(framework, '503'), before + 1, 'recover.errors counted once');
     });
 

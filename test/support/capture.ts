@@ -33,7 +33,7 @@ export async function captureStderr<T>(fn: () => Promise<T>): Promise<{ result: 
   process.stderr.write = ((chunk: string | Uint8Array) => {
     stderr += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
     return true;
-  }) as typeof process.stderr.write;
+  });
   try {
     const result = await fn();
     return { result, stderr };

@@ -69,7 +69,7 @@ export async function startServer(framework: Framework, logger: Logger, options:
         serverFactory: (handler) => createServer(withServerSpan(handler)),
       });
       await app.register(recoverFastify, options);
-      app.get('/ok', async () => ({ ok: true }));
+      app.get('/ok', () => ({ ok: true }));
       app.get<{ Params: { name: string } }>('/case/:name', (request, reply) => runScenario(request.params.name, reply.raw));
       await app.listen({ port: 0, host: '127.0.0.1' });
       const { port } = app.server.address() as AddressInfo;
@@ -80,9 +80,10 @@ export async function startServer(framework: Framework, logger: Logger, options:
       app.use(recoverKoa({ logger, ...options }));
       const router = new Router();
       router.get('/ok', (ctx) => { ctx.body = { ok: true }; });
-      router.get('/case/:name', async (ctx) => { await runScenario(ctx.params.name ?? '', ctx.res); });
+      router.get('/case/:name', (ctx) => runScenario(ctx.params.name ?? '', ctx.res));
       app.use(router.routes());
-      return listen(createServer(withServerSpan(app.callback())));
+      const handle = app.callback(); // Koa answers its own rejections: the promise never rejects
+      return listen(createServer(withServerSpan((request, response) => { void handle(request, response); })));
     }
   }
 }

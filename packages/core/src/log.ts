@@ -1,5 +1,5 @@
 import { pino } from 'pino';
-import type { LogLevel, Logger } from './options.js';
+import type { LogFn, LogLevel, Logger } from './options.js';
 import type { RecoverReport } from './report.js';
 
 const LEVEL_NUMBERS: Record<LogLevel, number> = { fatal: 60, error: 50, warn: 40, info: 30, debug: 20, trace: 10 };
@@ -42,8 +42,8 @@ export function writeReport(logger: Logger, level: LogLevel, report: RecoverRepo
   const message = logMessage(report);
   try {
     const target = rawLogger(logger);
-    const log = target[level] ?? target.error;
-    log.call(target, record, message);
+    const method: unknown = target[level];
+    (typeof method === 'function' ? (method as LogFn) : target.error).call(target, record, message);
   } catch (failure) {
     writeStderr(level, record, message, failure);
   }
@@ -53,7 +53,7 @@ export function writeReport(logger: Logger, level: LogLevel, report: RecoverRepo
 export function writeStderr(level: LogLevel, record: Record<string, unknown>, message: string, failure: unknown): void {
   try {
     const line = JSON.stringify({
-      level: LEVEL_NUMBERS[level] ?? 50,
+      level: LEVEL_NUMBERS[level],
       time: Date.now(),
       ...record,
       msg: message,

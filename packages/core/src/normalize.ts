@@ -216,7 +216,7 @@ function preview(value: object): string {
 
 function previewValue(value: unknown, seen: Set<object>, depth: number): string {
   if (typeof value === 'string') return JSON.stringify(bound(value, 128));
-  if (!isInspectable(value)) return types.isProxy(value) ? '[Proxy]' : String(value as unknown as string);
+  if (!isInspectable(value)) return types.isProxy(value) ? '[Proxy]' : String(value);
   if (typeof value === 'function') return '[Function]';
   if (seen.has(value)) return '[Circular]';
   if (depth >= 2) return Array.isArray(value) ? '[Array]' : '[Object]';

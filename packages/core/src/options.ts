@@ -85,17 +85,17 @@ export function resolveOptions(options: unknown, ignore: readonly string[] = [])
   return {
     logger,
     stackSize,
-    expose: optionalFunction<ExposeFn>('expose', expose),
-    render: optionalFunction<RenderFn>('render', render),
-    onError: optionalFunction<OnErrorHook>('onError', onError),
-    level: optionalFunction<LevelFn>('level', level) ?? defaultLevel,
+    expose: optionalFunction('expose', expose) as ExposeFn | undefined,
+    render: optionalFunction('render', render) as RenderFn | undefined,
+    onError: optionalFunction('onError', onError) as OnErrorHook | undefined,
+    level: (optionalFunction('level', level) as LevelFn | undefined) ?? defaultLevel,
   };
 }
 
-function optionalFunction<T>(name: string, value: unknown): T | undefined {
+function optionalFunction(name: string, value: unknown): ((...args: never[]) => unknown) | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'function') throw new TypeError(`recover: option "${name}" must be a function, got ${describe(value)}`);
-  return value as T;
+  return value as (...args: never[]) => unknown;
 }
 
 export function isLogger(value: unknown): value is Logger {

@@ -100,7 +100,7 @@ export function createRecover(options?: RecoverOptions, ignore?: readonly string
   function exposes(thrown: unknown, normalized: NormalizedError, status: number): boolean {
     if (!resolved.expose) return defaultExpose(normalized, status);
     try {
-      return resolved.expose(thrown, status) === true;
+      return resolved.expose(thrown, status);
     } catch {
       return false;
     }

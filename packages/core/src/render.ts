@@ -113,6 +113,7 @@ export function escapeHtml(value: string): string {
 }
 
 // Control characters (CR, LF, NUL, ESC…) would let a message forge lines in a text body.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
 
 function oneLine(value: string): string {
