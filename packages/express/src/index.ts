@@ -48,4 +48,5 @@ function routeOf(req: ExpressRequest): string | undefined {
   return typeof path === 'string' ? `${req.baseUrl ?? ''}${path}` : undefined;
 }
 
+export { accessLogLevel } from '@recover/core';
 export type { RecoverOptions, RecoverReport, Logger } from '@recover/core';
