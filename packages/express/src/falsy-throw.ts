@@ -14,6 +14,25 @@ interface Layer {
 
 const kPatched = Symbol.for('recover.express.falsyThrow');
 const kGuarded = Symbol.for('recover.express.guarded');
+const kMountRoute = Symbol.for('recover.express.mountRoute');
+const kMountPath = Symbol.for('recover.express.mountPath');
+
+/** The request as the router's Layer sees it: the route it matched, and the mount path at that moment. */
+interface RoutedRequest {
+  route?: unknown;
+  baseUrl?: unknown;
+  [kMountRoute]?: unknown;
+  [kMountPath]?: string;
+}
+
+/**
+ * The mount path (`baseUrl`) the request had when its current route matched. A mounted router restores
+ * `req.baseUrl` to the parent's before the error reaches an app-level handler, so it is kept here.
+ */
+export function mountPathOf(req: object): string | undefined {
+  const routed = req as RoutedRequest;
+  return routed[kMountRoute] !== undefined && routed[kMountRoute] === routed.route ? routed[kMountPath] : undefined;
+}
 
 /**
  * Express's router forwards a synchronous `throw` to `next(err)`, so `throw null` (or any falsy value)
@@ -28,6 +47,7 @@ export function reportFalsyThrows(): void {
   const original = prototype[method];
   if (typeof original !== 'function') return;
   prototype[method] = function handleRequest(this: Layer, req: unknown, res: unknown, next: unknown) {
+    rememberMountPath(req);
     if (this[kGuarded] !== true) {
       this[kGuarded] = true;
       if (typeof this.handle === 'function' && this.handle.length <= 3) this.handle = guard(this.handle);
@@ -35,6 +55,15 @@ export function reportFalsyThrows(): void {
     return original.call(this, req, res, next);
   };
   prototype[kPatched] = true;
+}
+
+// Two property writes, only for routes inside mounted routers: nothing is allocated per request.
+function rememberMountPath(req: unknown): void {
+  const routed = req as RoutedRequest;
+  if (routed.route !== undefined && typeof routed.baseUrl === 'string' && routed.baseUrl !== '') {
+    routed[kMountRoute] = routed.route;
+    routed[kMountPath] = routed.baseUrl;
+  }
 }
 
 function guard(handler: Handler): Handler {

@@ -1,16 +1,19 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRecover, isLogger, sendErrorResponse, type RecoverOptions } from '@recover/core';
-import { reportFalsyThrows } from './falsy-throw.js';
+import { mountPathOf, reportFalsyThrows } from './falsy-throw.js';
 
-/** The parts of Express's request recover reads. */
-interface ExpressRequest extends IncomingMessage {
+/**
+ * The parts of Express's request recover reads. An intersection, not `extends`: pino-http's types augment
+ * `IncomingMessage` with `id` and `log`, which an interface could not redeclare as `unknown`.
+ */
+type ExpressRequest = IncomingMessage & {
   originalUrl?: string;
   baseUrl?: string;
   route?: { path?: unknown };
   /** Set by pino-http. */
   id?: unknown;
   log?: unknown;
-}
+};
 
 /** An Express error-handling middleware (four parameters). */
 export type RecoverErrorHandler = (err: unknown, req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
@@ -45,7 +48,7 @@ export function recover(options?: RecoverOptions): RecoverErrorHandler {
 
 function routeOf(req: ExpressRequest): string | undefined {
   const path = req.route?.path;
-  return typeof path === 'string' ? `${req.baseUrl ?? ''}${path}` : undefined;
+  return typeof path === 'string' ? `${mountPathOf(req) ?? req.baseUrl ?? ''}${path}` : undefined;
 }
 
 export { accessLogLevel } from '@recover/core';
