@@ -33,7 +33,17 @@ export class ThrownValue extends Error {
     super('non-error thrown');
     this.name = 'ThrownValue';
     this.value = value;
+    // A brand, not `instanceof`: the ESM and CommonJS builds each have their own class.
+    Object.defineProperty(this, kThrownValue, { value: true });
   }
+}
+
+const kThrownValue = Symbol.for('recover.thrownValue');
+
+function unbox(thrown: unknown): unknown {
+  // Checked without `instanceof`, which would run a Proxy's getPrototypeOf trap.
+  if (!isInspectable(thrown) || ownData(thrown, kThrownValue) !== true) return thrown;
+  return ownData(thrown, 'value');
 }
 
 const MAX_MESSAGE = 8 * 1024;
@@ -48,7 +58,7 @@ const MAX_PROTO_DEPTH = 16;
  */
 export function normalize(thrown: unknown, stackSize = 4096): NormalizedError {
   try {
-    const value = thrown instanceof ThrownValue ? thrown.value : thrown;
+    const value = unbox(thrown);
     const seen = new Set<object>();
     const error = serialize(value, stackSize, seen, 0);
     if (!isInspectable(value)) return { error, status: undefined, expose: undefined, headers: undefined };
@@ -76,6 +86,7 @@ function serialize(value: unknown, stackSize: number, seen: Set<object>, depth: 
   if (seen.has(value)) return { type: 'Circular', message: '[Circular]' };
   seen.add(value);
 
+  if (isDomException(value)) return domException(value, stackSize);
   const message = readData(value, 'message');
   if (!isErrorLike(value) && typeof message !== 'string') {
     return { type: typeName(value), message: bound(`non-error thrown: ${preview(value)}`, MAX_MESSAGE) };
@@ -90,7 +101,7 @@ function serialize(value: unknown, stackSize: number, seen: Set<object>, depth: 
     aggregateErrors: undefined,
   };
   const stack = readData(value, 'stack');
-  if (typeof stack === 'string') result.stack = truncateBytes(stack, stackSize);
+  if (typeof stack === 'string' && stackSize > 0) result.stack = truncateBytes(stack, stackSize);
   const code = readData(value, 'code');
   if (typeof code === 'string' || typeof code === 'number') result.code = bound(String(code), 128);
   if (depth < MAX_CAUSES && hasData(value, 'cause')) {
@@ -103,6 +114,31 @@ function serialize(value: unknown, stackSize: number, seen: Set<object>, depth: 
       .map((inner) => serialize(inner, stackSize, seen, depth + 1));
   }
   return result;
+}
+
+function isDomException(value: object): value is DOMException {
+  try {
+    return typeof DOMException === 'function' && value instanceof DOMException;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * DOMException (AbortError, TimeoutError from fetch and AbortSignal) keeps `name` and `message` behind
+ * built-in getters, which are safe to call; its `name` says more than its constructor, so it is the type.
+ */
+function domException(value: DOMException, stackSize: number): SerializedError {
+  let type = 'DOMException';
+  let message = '';
+  try {
+    type = bound(value.name, 128) || type;
+    message = bound(value.message, MAX_MESSAGE);
+  } catch {
+    // not a real DOMException after all
+  }
+  const stack = readData(value, 'stack');
+  return { type, message, stack: typeof stack === 'string' && stackSize > 0 ? truncateBytes(stack, stackSize) : undefined };
 }
 
 function primitive(value: unknown): SerializedError {
@@ -159,7 +195,7 @@ function readData(value: object, key: string): unknown {
   return undefined;
 }
 
-function ownData(value: object, key: string): unknown {
+function ownData(value: object, key: string | symbol): unknown {
   const descriptor = safeDescriptor(value, key);
   return descriptor && 'value' in descriptor ? descriptor.value : undefined;
 }
@@ -169,7 +205,7 @@ function hasData(value: object, key: string): boolean {
   return descriptor !== undefined && 'value' in descriptor;
 }
 
-function safeDescriptor(value: object, key: string): PropertyDescriptor | undefined {
+function safeDescriptor(value: object, key: string | symbol): PropertyDescriptor | undefined {
   try {
     return Object.getOwnPropertyDescriptor(value, key);
   } catch {
@@ -234,14 +270,26 @@ function bound(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max)}…[${text.length - max} more chars]`;
 }
 
-/** Cuts a stack to at most `maxBytes` UTF-8 bytes, marking the cut. */
+/**
+ * Cuts text to at most `maxBytes` UTF-8 bytes, the marker naming the cut included, so a logged stack is
+ * never longer than `stackSize`. Cuts on a character boundary: a partial sequence would decode as U+FFFD.
+ */
 export function truncateBytes(text: string, maxBytes: number): string {
   if (text.length * 3 <= maxBytes) return text; // cannot exceed: skip the byte count
   const bytes = Buffer.byteLength(text);
   if (bytes <= maxBytes) return text;
-  const marker = `\n    …[truncated ${bytes - maxBytes} bytes]`;
-  // Cut on a character boundary: decoding a partial sequence would add U+FFFD.
-  let cut = Buffer.from(text).subarray(0, maxBytes).toString('utf8');
-  if (cut.endsWith('\uFFFD')) cut = cut.slice(0, -1);
-  return cut + marker;
+  // A marker counting all bytes has at least as many digits as the real count, so this room is safe.
+  const room = maxBytes - Buffer.byteLength(marker(bytes));
+  if (room <= 0) return cutBytes(text, maxBytes); // too small a budget for a marker
+  const kept = cutBytes(text, room);
+  return kept + marker(bytes - Buffer.byteLength(kept));
+}
+
+function marker(cutBytesCount: number): string {
+  return `\n    …[truncated ${cutBytesCount} bytes]`;
+}
+
+function cutBytes(text: string, maxBytes: number): string {
+  const cut = Buffer.from(text).subarray(0, maxBytes).toString('utf8');
+  return cut.endsWith('\uFFFD') && !text.startsWith(cut) ? cut.slice(0, -1) : cut;
 }

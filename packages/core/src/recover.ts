@@ -38,12 +38,14 @@ export interface Recover {
   readonly options: ResolvedOptions;
 }
 
-// The last value reported per response: an error that two layers see is logged once.
-const reportedOn = new WeakMap<ServerResponse, { thrown: unknown }>();
+// The last value reported on a response: an error that two layers see is logged once. A registered
+// symbol, not a module-level map, so the ESM and CommonJS builds (and two copies of core) agree.
+const kReported = Symbol.for('recover.reported');
+type Marked = ServerResponse & { [kReported]?: { thrown: unknown } };
 
 /** True when recover has reported an error for this response (for access loggers such as pino-http). */
 export function wasReported(response: ServerResponse): boolean {
-  return reportedOn.has(response);
+  return (response as Marked)[kReported] !== undefined;
 }
 
 // Headers recover owns or that must not come from an error object.
@@ -81,9 +83,9 @@ export function createRecover(options?: RecoverOptions, ignore?: readonly string
         headersSent: response.headersSent,
         thrown,
       };
-      const previous = reportedOn.get(response);
-      if (!previous || previous.thrown !== thrown) {
-        reportedOn.set(response, { thrown });
+      const previous = (response as Marked)[kReported];
+      if (!previous || !Object.is(previous.thrown, thrown)) {
+        (response as Marked)[kReported] = { thrown };
         emit(report, exchange.logger, ids);
       }
       if (report.headersSent) {

@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { inspect } from 'node:util';
+import { pino } from 'pino';
+import { createRecover, defaultLevel, isLogger, resolveOptions, type RecoverOptions } from '@recover/core';
+
+/** Asserts that `fn` throws a TypeError whose message names `option`. */
+function throwsNaming(fn: () => unknown, option: string): void {
+  assert.throws(fn, (error: unknown) => {
+    assert.ok(error instanceof TypeError, `expected a TypeError, got ${String(error)}`);
+    assert.ok(error.message.includes(`"${option}"`), `message does not name "${option}": ${error.message}`);
+    return true;
+  });
+}
+
+describe('resolveOptions: defaults', () => {
+  for (const given of [undefined, null, {}]) {
+    it(`fills in defaults for ${inspect(given)}`, () => {
+      const resolved = resolveOptions(given);
+      assert.equal(resolved.stackSize, 4096);
+      assert.equal(resolved.logger, undefined);
+      assert.equal(resolved.expose, undefined);
+      assert.equal(resolved.render, undefined);
+      assert.equal(resolved.onError, undefined);
+      assert.equal(resolved.level(500), 'error');
+      assert.equal(resolved.level(503), 'error');
+      assert.equal(resolved.level(404), 'info');
+    });
+  }
+
+  it('defaultLevel: error for 5xx, info for 4xx', () => {
+    assert.equal(defaultLevel(599), 'error');
+    assert.equal(defaultLevel(499), 'info');
+  });
+
+  it('keeps valid options as given', () => {
+    const logger = pino({ enabled: false });
+    const level = () => 'warn' as const;
+    const resolved = resolveOptions({ logger, stackSize: 0, level });
+    assert.equal(resolved.logger, logger);
+    assert.equal(resolved.stackSize, 0);
+    assert.equal(resolved.level, level);
+    assert.equal(resolveOptions({ stackSize: 1024 * 1024 }).stackSize, 1024 * 1024);
+  });
+
+  it('accepts keys a framework adds when told to ignore them', () => {
+    assert.doesNotThrow(() => resolveOptions({ prefix: '/api' }, ['prefix']));
+    throwsNaming(() => resolveOptions({ prefix: '/api' }), 'prefix');
+  });
+});
+
+describe('resolveOptions: a bad option throws a TypeError naming it', () => {
+  it('an unknown key (a typo) is named, with the known options listed', () => {
+    assert.throws(() => resolveOptions({ stacksize: 10 }), {
+      name: 'TypeError',
+      message: /unknown option "stacksize".*stackSize/,
+    });
+  });
+
+  const bad: [option: string, value: unknown][] = [
+    ['stackSize', -1],
+    ['stackSize', 1.5],
+    ['stackSize', '4096'],
+    ['stackSize', Number.NaN],
+    ['stackSize', Number.POSITIVE_INFINITY],
+    ['stackSize', 1024 * 1024 + 1],
+    ['stackSize', null],
+    ['logger', 'pino'],
+    ['logger', {}],
+    ['logger', { error() {}, info() {} }], // no warn
+    ['logger', { error: 'x', warn() {}, info() {} }],
+    ['logger', null],
+    ['expose', true],
+    ['render', 'html'],
+    ['onError', {}],
+    ['level', 'warn'], // a common mistake: a level name where a function is expected
+  ];
+  for (const [option, value] of bad) {
+    it(`${option}: ${inspect(value)}`, () => {
+      throwsNaming(() => resolveOptions({ [option]: value }), option);
+    });
+  }
+
+  for (const options of ['verbose', 42, [], true]) {
+    it(`options that are not an object (${inspect(options)}) throw a TypeError`, () => {
+      assert.throws(() => resolveOptions(options), { name: 'TypeError', message: /options must be an object/ });
+    });
+  }
+
+  it('createRecover validates at creation, before any error happens', () => {
+    throwsNaming(() => createRecover({ level: 'warn' } as unknown as RecoverOptions), 'level');
+    throwsNaming(() => createRecover({ stackSize: -5 }), 'stackSize');
+    throwsNaming(() => createRecover({ onErorr: () => undefined } as unknown as RecoverOptions), 'onErorr');
+  });
+});
+
+describe('isLogger', () => {
+  it('accepts a pino logger, a child logger and console', () => {
+    const logger = pino({ enabled: false });
+    assert.equal(isLogger(logger), true);
+    assert.equal(isLogger(logger.child({ a: 1 })), true);
+    assert.equal(isLogger(console), true);
+  });
+
+  it('rejects values without error, warn and info methods', () => {
+    for (const value of [null, undefined, 'pino', () => undefined, { error() {}, warn() {} }]) {
+      assert.equal(isLogger(value), false);
+    }
+  });
+});
