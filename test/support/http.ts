@@ -1,4 +1,40 @@
-import { request as httpRequest } from 'node:http';
+import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface Running {
+  url: string;
+  server: Server;
+  close: () => Promise<void>;
+}
+
+/** A framework's request listener: Express's app, Koa's `app.callback()` (whose promise never rejects). */
+export type Listener = (request: IncomingMessage, response: ServerResponse) => unknown;
+
+/** Starts a real server on an ephemeral loopback port; `close` also drops open connections. */
+export function listen(target: Server | Listener): Promise<Running> {
+  const server =
+    typeof target === 'function'
+      ? createServer((request, response) => {
+          void target(request, response);
+        })
+      : target;
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      resolve({
+        url: `http://127.0.0.1:${port}`,
+        server,
+        close: () =>
+          new Promise((done) => {
+            server.closeAllConnections();
+            server.close(() => {
+              done();
+            });
+          }),
+      });
+    });
+  });
+}
 
 export interface RawResponse {
   status: number;

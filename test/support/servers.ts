@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { trace } from '@opentelemetry/api';
 import Router from '@koa/router';
@@ -10,15 +10,13 @@ import { recover as recoverExpress } from '@recover/express';
 import recoverFastify from '@recover/fastify';
 import { recover as recoverKoa } from '@recover/koa';
 import type { RecoverOptions } from '@recover/core';
+import { listen, type Running } from './http.js';
 import { runScenario } from './scenarios.js';
+
+export type { Running } from './http.js';
 
 export const frameworks = ['express', 'fastify', 'koa'] as const;
 export type Framework = (typeof frameworks)[number];
-
-export interface Running {
-  url: string;
-  close(): Promise<void>;
-}
 
 /** Header that makes the test server open an active SDK span around the request, as HTTP instrumentation would. */
 export const START_SPAN = 'x-test-start-span';
@@ -33,18 +31,6 @@ function withServerSpan(listener: RequestListener): RequestListener {
       listener(request, response);
     });
   };
-}
-
-function listen(server: Server): Promise<Running> {
-  return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      resolve({
-        url: `http://127.0.0.1:${port}`,
-        close: () => new Promise((done) => { server.closeAllConnections(); server.close(() => done()); }),
-      });
-    });
-  });
 }
 
 /**
@@ -73,7 +59,7 @@ export async function startServer(framework: Framework, logger: Logger, options:
       app.get<{ Params: { name: string } }>('/case/:name', (request, reply) => runScenario(request.params.name, reply.raw));
       await app.listen({ port: 0, host: '127.0.0.1' });
       const { port } = app.server.address() as AddressInfo;
-      return { url: `http://127.0.0.1:${port}`, close: () => app.close() };
+      return { url: `http://127.0.0.1:${port}`, server: app.server, close: () => app.close() };
     }
     case 'koa': {
       const app = new Koa();

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describe, it, type TestContext } from 'node:test';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import createError from 'http-errors';
@@ -19,7 +18,7 @@ import {
   type SerializedError,
 } from '@recover/core';
 import { LogCapture, captureStderr, type LogLine } from '../../../test/support/capture.js';
-import { send, type RawResponse } from '../../../test/support/http.js';
+import { listen, send, type RawResponse } from '../../../test/support/http.js';
 import { installTelemetry } from '../../../test/support/otel.js';
 
 const telemetry = installTelemetry();
@@ -34,18 +33,9 @@ type Extra = Omit<Exchange, 'request' | 'response'>;
 
 /** A real HTTP server on 127.0.0.1, closed when the test ends. Returns its base URL. */
 async function serve(t: TestContext, handler: Handler): Promise<string> {
-  const server = createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => {
-          resolve();
-        });
-      }),
-  );
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const running = await listen(handler);
+  t.after(running.close);
+  return running.url;
 }
 
 /** What an adapter does: hand the error to recover and write the answer it returns. */

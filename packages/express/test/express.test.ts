@@ -1,38 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import express, { type Express } from 'express';
+import express from 'express';
 import createError from 'http-errors';
 import { pinoHttp } from 'pino-http';
 import { accessLogLevel, recover, type RecoverOptions } from '@recover/express';
 import { LogCapture, type LogLine } from '../../../test/support/capture.js';
-import { send } from '../../../test/support/http.js';
-
-interface Running {
-  url: string;
-  close(): Promise<void>;
-}
-
-function listen(app: Express): Promise<Running> {
-  const server: Server = createServer(app);
-  return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      resolve({
-        url: `http://127.0.0.1:${port}`,
-        close: () =>
-          new Promise((done) => {
-            server.closeAllConnections();
-            server.close(() => {
-              done();
-            });
-          }),
-      });
-    });
-  });
-}
+import { listen, send, type Running } from '../../../test/support/http.js';
 
 /** Polls until `check` holds: access loggers write after the response has reached the client. */
 async function waitFor(check: () => boolean, what: string): Promise<void> {

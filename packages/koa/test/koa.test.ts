@@ -1,42 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import Router from '@koa/router';
 import Koa, { type Context } from 'koa';
 import { recover, type RecoverOptions } from '@recover/koa';
 import { LogCapture, captureStderr, type LogLine } from '../../../test/support/capture.js';
-import { send } from '../../../test/support/http.js';
+import { listen, send, type Running } from '../../../test/support/http.js';
 
 const PROBLEM = 'application/problem+json; charset=utf-8';
-
-interface Running {
-  url: string;
-  close(): Promise<void>;
-}
-
-function listen(app: Koa): Promise<Running> {
-  const handle = app.callback();
-  const server: Server = createServer((request, response) => {
-    void handle(request, response);
-  });
-  return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      resolve({
-        url: `http://127.0.0.1:${port}`,
-        close: () =>
-          new Promise((done) => {
-            server.closeAllConnections();
-            server.close(() => {
-              done();
-            });
-          }),
-      });
-    });
-  });
-}
 
 interface LoggedErr {
   type: string;
@@ -85,7 +56,7 @@ describe('koa: recover', () => {
     const app = new Koa();
     app.use(recover({ logger: capture.logger }));
     app.use(routes().routes());
-    server = await listen(app);
+    server = await listen(app.callback());
   });
   after(async () => {
     await server.close();
@@ -174,7 +145,7 @@ describe("koa: the app's error event", () => {
       await next();
     });
     app.use(routes().routes());
-    server = await listen(app);
+    server = await listen(app.callback());
   });
   after(async () => {
     await server.close();
@@ -214,7 +185,7 @@ describe("koa: without listeners, Koa's default printer stays quiet", () => {
     const app = new Koa();
     app.use(recover({ logger: capture.logger }));
     app.use(routes().routes());
-    server = await listen(app);
+    server = await listen(app.callback());
   });
   after(async () => {
     await server.close();
