@@ -1,6 +1,7 @@
 export { createRecover, wasReported } from './recover.js';
 export { sendErrorResponse } from './send.js';
 export { accessLogLevel } from './access-log.js';
+export { requestLogger } from './log.js';
 export { normalize, ThrownValue, truncateBytes } from './normalize.js';
 export { statusOf, statusText } from './status.js';
 export { negotiate, renderBody, escapeHtml } from './render.js';

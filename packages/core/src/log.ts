@@ -1,5 +1,5 @@
 import { pino } from 'pino';
-import type { LogFn, LogLevel, Logger } from './options.js';
+import { isLogger, type LogFn, type LogLevel, type Logger } from './options.js';
 import type { RecoverReport } from './report.js';
 
 const LEVEL_NUMBERS: Record<LogLevel, number> = { fatal: 60, error: 50, warn: 40, info: 30, debug: 20, trace: 10 };
@@ -15,6 +15,27 @@ let stderrLogger: Logger | undefined;
 export function defaultLogger(): Logger {
   stderrLogger ??= pino({ name: 'recover' }, pino.destination({ dest: 2, sync: true }));
   return stderrLogger;
+}
+
+/**
+ * A framework's per-request logger, when recover may write through it. Not a no-op logger (Fastify's
+ * `logger: false` gives one with no `level`), and not one with the request bound to it: pino-http without
+ * `quietReqLogger` binds the serialized request, headers included, so every line would carry
+ * Authorization and Cookie. In both cases recover uses its own logger instead.
+ */
+export function requestLogger(candidate: unknown): Logger | undefined {
+  if (!isLogger(candidate)) return undefined;
+  const { level, bindings } = candidate as { level?: unknown; bindings?: unknown };
+  if (typeof level !== 'string') return undefined;
+  if (typeof bindings === 'function') {
+    try {
+      const bound: unknown = bindings.call(candidate);
+      if (typeof bound === 'object' && bound !== null && 'req' in bound) return undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  return candidate;
 }
 
 /** The one log record of a report: pino's `err` shape plus ids, request and status. */

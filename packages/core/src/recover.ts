@@ -134,7 +134,7 @@ export function createRecover(options?: RecoverOptions, ignore?: readonly string
   function levelFor(status: number) {
     try {
       const level = resolved.level(status);
-      return level in LEVELS ? level : status >= 500 ? 'error' : 'info';
+      return Object.hasOwn(LEVELS, level) ? level : status >= 500 ? 'error' : 'info';
     } catch {
       return status >= 500 ? 'error' : 'info';
     }

@@ -37,6 +37,7 @@ const PUBLIC_FUNCTIONS = [
   'normalize',
   'parseTraceparent',
   'renderBody',
+  'requestLogger',
   'resolveOptions',
   'sendErrorResponse',
   'statusOf',

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createRecover, isLogger, sendErrorResponse, type RecoverOptions } from '@recover/core';
-import { mountPathOf, reportFalsyThrows } from './falsy-throw.js';
+import { createRecover, requestLogger, sendErrorResponse, type RecoverOptions } from '@recover/core';
+import { mountPathOf, reportFalsyThrows } from './router-layer.js';
 
 /**
  * The parts of Express's request recover reads. An intersection, not `extends`: pino-http's types augment
@@ -35,7 +35,7 @@ export function recover(options?: RecoverOptions): RecoverErrorHandler {
       url: req.originalUrl,
       route: routeOf(req),
       requestId: req.id,
-      logger: isLogger(req.log) ? req.log : undefined,
+      logger: requestLogger(req.log),
     });
     if (!answer) return;
     try {

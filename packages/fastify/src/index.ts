@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { createRecover, isLogger, type Logger, type RecoverOptions } from '@recover/core';
+import { createRecover, requestLogger, type RecoverOptions } from '@recover/core';
 
 // Keys Fastify itself accepts in `register` options; they are not recover's to reject.
 const FASTIFY_REGISTER_OPTIONS = ['prefix', 'logLevel', 'logSerializers'];
@@ -20,7 +20,7 @@ const plugin: FastifyPluginCallback<RecoverOptions> = function recoverPlugin(fas
       url: request.url,
       route: request.routeOptions.url,
       requestId: request.id,
-      logger: requestLogger(request),
+      logger: requestLogger(request.log),
     });
     // No answer: headers were already sent and recover destroyed the response.
     if (!answer) return;
@@ -28,12 +28,6 @@ const plugin: FastifyPluginCallback<RecoverOptions> = function recoverPlugin(fas
   });
   done();
 };
-
-/** `request.log`, unless Fastify runs with `logger: false` (a no-op logger with no `level`). */
-function requestLogger(request: FastifyRequest): Logger | undefined {
-  const log: unknown = request.log;
-  return isLogger(log) && typeof (log as { level?: unknown }).level === 'string' ? log : undefined;
-}
 
 /**
  * Fastify plugin that reports every error once and answers with a safe problem+json (or text, or HTML)

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createRecover, isLogger, type RecoverOptions } from '@recover/core';
+import { createRecover, requestLogger, type RecoverOptions } from '@recover/core';
 
 /** The parts of Koa's application recover uses: its `error` event. */
 interface KoaApplication {
@@ -8,9 +8,12 @@ interface KoaApplication {
   onerror?: unknown;
 }
 
+/** The raw request; pino-http (and koa-pino-logger, built on it) sets `id` and `log` on it. */
+type RawRequest = IncomingMessage & { id?: unknown; log?: unknown };
+
 /** The parts of Koa's context recover reads and writes. */
 interface KoaContext {
-  req: IncomingMessage;
+  req: RawRequest;
   res: ServerResponse;
   app: KoaApplication;
   originalUrl: string;
@@ -21,9 +24,6 @@ interface KoaContext {
   set(headers: Record<string, string>): void;
   /** Set by @koa/router. */
   _matchedRoute?: unknown;
-  /** Set by koa-pino-logger and similar. */
-  log?: unknown;
-  id?: unknown;
 }
 
 /** A Koa middleware. */
@@ -49,8 +49,8 @@ export function recover(options?: RecoverOptions): RecoverMiddleware {
         response: ctx.res,
         url: ctx.originalUrl,
         route: typeof ctx._matchedRoute === 'string' ? ctx._matchedRoute : undefined,
-        requestId: ctx.id,
-        logger: isLogger(ctx.log) ? ctx.log : undefined,
+        requestId: ctx.req.id,
+        logger: requestLogger(ctx.req.log),
       });
       notifyListeners(ctx, thrown);
       if (!answer) {

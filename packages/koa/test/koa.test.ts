@@ -3,6 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import Router from '@koa/router';
 import Koa, { type Context } from 'koa';
+import { pinoHttp } from 'pino-http';
+import { accessLogLevel } from '@recover/core';
 import { recover, type RecoverOptions } from '@recover/koa';
 import { LogCapture, captureStderr, type LogLine } from '../../../test/support/capture.js';
 import { listen, send, type Running } from '../../../test/support/http.js';
@@ -215,6 +217,38 @@ describe("koa: without listeners, Koa's default printer stays quiet", () => {
     const reports = capture.reportsFor(requestId);
     assert.equal(reports.length, 1);
     assert.equal((reports[0] as LogLine).level, 50);
+  });
+});
+
+describe('koa: with pino-http (as koa-pino-logger wires it)', () => {
+  const capture = new LogCapture();
+  let server: Running;
+  before(async () => {
+    const app = new Koa();
+    const httpLogger = pinoHttp({ logger: capture.logger, quietReqLogger: true, customLogLevel: accessLogLevel, genReqId: () => randomUUID() });
+    app.use(async (ctx, next) => {
+      httpLogger(ctx.req, ctx.res);
+      await next();
+    });
+    app.use(recover()); // no logger option: recover writes through pino-http's req.log
+    app.use(routes().routes());
+    server = await listen(app.callback());
+  });
+  after(async () => {
+    await server.close();
+  });
+
+  it("logs through req.log with pino-http's request id, one error line per crash", async () => {
+    const response = await send(`${server.url}/boom`);
+    assert.equal(response.status, 500);
+    const requestId = String(response.headers['x-request-id']);
+    const [line, ...more] = capture.lines.filter((candidate) => candidate.requestId === requestId);
+    assert.ok(line, 'recover wrote through the request logger');
+    assert.equal(more.length, 0);
+    assert.equal(line.reqId, requestId, "pino-http's binding and recover's requestId agree");
+    await new Promise((resolve) => setImmediate(resolve)); // pino-http logs when the response finishes
+    const errorLines = capture.lines.filter((candidate) => candidate.reqId === requestId && candidate.level >= 50);
+    assert.equal(errorLines.length, 1, 'the access line of a reported crash is not a second error');
   });
 });
 

@@ -1,3 +1,5 @@
+// Express's router Layer, patched once per process, to learn what it keeps from error handlers:
+// a falsy synchronous throw, and the mount path of the route that matched.
 import { createRequire } from 'node:module';
 import { ThrownValue } from '@recover/core';
 
