@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const frameworks = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['express', 'fastify', 'koa'];
-const paths = ['/', '/crash', '/async-crash', '/throw-null', '/widgets/42', '/busy', '/half-sent', '/'];
+const paths = ['/', '/crash', '/async-crash', '/throw-null', '/widgets/42', '/busy', '/half-sent', '/timer-crash', '/'];
 const dim = (text) => (process.stdout.isTTY ? `\x1b[2m${text}\x1b[0m` : text);
 
 let failures = 0;
@@ -63,7 +63,7 @@ for (const framework of frameworks) {
     const reports = lines.filter((line) => line.err && line.req?.url === path && line.trace_id);
     console.log(`  GET ${path.padEnd(12)} → ${String(status).padEnd(3)} ${dim(body.length > 110 ? `${body.slice(0, 110)}…` : body)}`);
     for (const line of reports) {
-      console.log(`    log level=${line.level} ${line.err.type}: ${line.err.message.slice(0, 60)}  trace_id=${line.trace_id} requestId=${line.requestId}`);
+      console.log(`    log level=${line.level} origin=${line.origin} ${line.err.type}: ${line.err.message.slice(0, 50)}  trace_id=${line.trace_id} requestId=${line.requestId}`);
     }
     if (path === '/') {
       check(status === 200, `${framework} ${path}: expected 200, got ${status}`);

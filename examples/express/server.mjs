@@ -42,6 +42,13 @@ app.get('/half-sent', (_req, res) => {
   throw new Error('cursor closed mid-stream');
 });
 
+app.get('/timer-crash', () => {
+  // Escapes the request: no framework sees it. recover traces it back to this request and answers 500.
+  setTimeout(() => {
+    throw new Error('retry timer fired after the socket was released');
+  }, 10);
+});
+
 app.use(recover()); // the one line: after the routes
 
 const port = Number(process.env.PORT ?? 3000);

@@ -29,5 +29,13 @@ app.get('/half-sent', (_request, reply) => {
   throw new Error('cursor closed mid-stream');
 });
 
+app.get('/timer-crash', (_request, reply) => {
+  // Escapes the request: no framework sees it. recover traces it back to this request and answers 500.
+  setTimeout(() => {
+    throw new Error('retry timer fired after the socket was released');
+  }, 10);
+  return reply;
+});
+
 const address = await app.listen({ port: Number(process.env.PORT ?? 3000), host: '127.0.0.1' });
 app.log.info({ port: Number(new URL(address).port) }, 'listening');

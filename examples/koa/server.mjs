@@ -34,6 +34,13 @@ router.get('/half-sent', (ctx) => {
   ctx.res.write('{"items":[');
   throw new Error('cursor closed mid-stream');
 });
+router.get('/timer-crash', async () => {
+  // Escapes the request: no framework sees it. recover traces it back to this request and answers 500.
+  setTimeout(() => {
+    throw new Error('retry timer fired after the socket was released');
+  }, 10);
+  await new Promise(() => {}); // waits for a reply that never comes
+});
 app.use(router.routes());
 
 const server = app.listen(Number(process.env.PORT ?? 3000), '127.0.0.1', () => {

@@ -2,6 +2,8 @@ export { createRecover, wasReported } from './recover.js';
 export { sendErrorResponse } from './send.js';
 export { accessLogLevel } from './access-log.js';
 export { requestLogger } from './log.js';
+export { currentRequest, enableRequestContext } from './context.js';
+export { bindToRequest, watchEscapedErrors } from './process.js';
 export { normalize, ThrownValue, truncateBytes } from './normalize.js';
 export { statusOf, statusText } from './status.js';
 export { negotiate, renderBody, escapeHtml } from './render.js';
@@ -10,6 +12,8 @@ export { resolveOptions, defaultLevel, isLogger } from './options.js';
 export { ERROR_COUNTER } from './telemetry.js';
 
 export type { Exchange, ErrorResponse, Recover } from './recover.js';
+export type { RequestContext } from './context.js';
+export type { DescribeRequest } from './process.js';
 export type { SerializedError, NormalizedError } from './normalize.js';
 export type { RecoverReport, ReportRequest, ErrorOrigin } from './report.js';
 export type { MediaKind, RenderedBody } from './render.js';
@@ -23,4 +27,5 @@ export type {
   RenderFn,
   OnErrorHook,
   LevelFn,
+  ProcessPolicy,
 } from './options.js';

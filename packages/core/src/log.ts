@@ -46,7 +46,7 @@ export function logRecord(report: RecoverReport): Record<string, unknown> {
     span_id: report.spanId,
     requestId: report.requestId,
     req: report.request,
-    responseStatus: report.status,
+    responseStatus: report.request ? report.status : undefined,
     origin: report.origin,
   };
 }

@@ -27,6 +27,12 @@ export type OnErrorHook = (report: RecoverReport) => void | Promise<void>;
 /** The log level for an error answered with `status`. */
 export type LevelFn = (status: number) => LogLevel;
 
+/**
+ * What recover does about errors that escape a request (thrown in a timer, an emitter, a floating promise):
+ * `'keep-serving'` answers the owning request and goes on; `false` installs no process-level hooks.
+ */
+export type ProcessPolicy = 'keep-serving' | false;
+
 /** Options of `recover()`, the same for Express, Fastify and Koa. */
 export interface RecoverOptions {
   /** Logger for the report line. Default: the request's own (Fastify `request.log`, pino-http `req.log`), else pino to stderr. */
@@ -41,6 +47,8 @@ export interface RecoverOptions {
   onError?: OnErrorHook | undefined;
   /** Log level by status. Default: `error` for 5xx, `info` for 4xx. */
   level?: LevelFn | undefined;
+  /** Errors that escape a request. Default `'keep-serving'`; `false` leaves Node's own behaviour. */
+  process?: ProcessPolicy | undefined;
 }
 
 /** Options after validation, with defaults filled in. Resolved once, when the middleware is created. */
@@ -51,9 +59,10 @@ export interface ResolvedOptions {
   render: RenderFn | undefined;
   onError: OnErrorHook | undefined;
   level: LevelFn;
+  process: ProcessPolicy;
 }
 
-const KNOWN = new Set(['logger', 'stackSize', 'expose', 'render', 'onError', 'level']);
+const KNOWN = new Set(['logger', 'stackSize', 'expose', 'render', 'onError', 'level', 'process']);
 const MAX_STACK_SIZE = 1024 * 1024;
 
 export function defaultLevel(status: number): LogLevel {
@@ -75,14 +84,18 @@ export function resolveOptions(options: unknown, ignore: readonly string[] = [])
       throw new TypeError(`recover: unknown option "${key}"; known options are ${[...KNOWN].join(', ')}`);
     }
   }
-  const { logger, stackSize = 4096, expose, render, onError, level = defaultLevel } = given;
+  const { logger, stackSize = 4096, expose, render, onError, level = defaultLevel, process = 'keep-serving' } = given;
   if (logger !== undefined && !isLogger(logger)) {
     throw new TypeError('recover: option "logger" must be a pino-compatible logger with error, warn and info methods');
   }
   if (typeof stackSize !== 'number' || !Number.isInteger(stackSize) || stackSize < 0 || stackSize > MAX_STACK_SIZE) {
     throw new TypeError(`recover: option "stackSize" must be an integer from 0 to ${MAX_STACK_SIZE}, got ${describe(stackSize)}`);
   }
+  if (process !== 'keep-serving' && process !== false) {
+    throw new TypeError(`recover: option "process" must be 'keep-serving' or false, got ${describe(process)}`);
+  }
   return {
+    process,
     logger,
     stackSize,
     expose: optionalFunction('expose', expose) as ExposeFn | undefined,

@@ -3,7 +3,7 @@ import { defaultLogger, logMessage, logRecord, writeReport, writeStderr } from '
 import { normalize, type NormalizedError } from './normalize.js';
 import { resolveOptions, type Logger, type RecoverOptions, type ResolvedOptions } from './options.js';
 import { negotiate, renderBody, type RenderedBody } from './render.js';
-import { requestIdFor, type RecoverReport } from './report.js';
+import { requestIdFor, type ErrorOrigin, type RecoverReport } from './report.js';
 import { defaultExpose, statusOf } from './status.js';
 import { recordTelemetry } from './telemetry.js';
 import { traceIdsFor, traceresponse, type TraceIds } from './trace.js';
@@ -33,8 +33,11 @@ export interface Recover {
   /**
    * Reports `thrown` once (log line, span, counter, `onError`) and returns the response to send, or
    * `undefined` when headers were already sent (the response is then destroyed). Never throws.
+   * An error that escaped its request (`origin` other than `handler`) is answered 500 with `Connection: close`.
    */
-  handle(thrown: unknown, exchange: Exchange): ErrorResponse | undefined;
+  handle(thrown: unknown, exchange: Exchange, origin?: ErrorOrigin): ErrorResponse | undefined;
+  /** Reports a process-level crash that no request owns. Never throws. */
+  reportCrash(thrown: unknown, origin: ErrorOrigin): RecoverReport | undefined;
   readonly options: ResolvedOptions;
 }
 
@@ -63,16 +66,17 @@ const SAFE_VALUE = /^[\t\x20-\x7e\x80-\xff]{0,1024}$/;
 export function createRecover(options?: RecoverOptions, ignore?: readonly string[]): Recover {
   const resolved = resolveOptions(options, ignore);
 
-  function handle(thrown: unknown, exchange: Exchange): ErrorResponse | undefined {
+  function handle(thrown: unknown, exchange: Exchange, origin: ErrorOrigin = 'handler'): ErrorResponse | undefined {
     let report: RecoverReport | undefined;
     try {
       const { request, response } = exchange;
       const normalized = normalize(thrown, resolved.stackSize);
-      const status = statusOf(normalized);
+      // An escaped error is a crash whatever status it carries: its request gets a 500.
+      const status = origin === 'handler' ? statusOf(normalized) : 500;
       const ids = traceIdsFor(request.headers);
       report = {
         time: new Date().toISOString(),
-        origin: 'handler',
+        origin,
         status,
         expose: status < 500 && exposes(thrown, normalized, status),
         error: normalized.error,
@@ -93,9 +97,38 @@ export function createRecover(options?: RecoverOptions, ignore?: readonly string
         if (!response.writableEnded) response.destroy();
         return undefined;
       }
-      return respond(report, normalized, ids, request.headers.accept);
+      const answer = respond(report, normalized, ids, request.headers.accept);
+      // The process just survived a crash: the client should not reuse this connection.
+      if (origin !== 'handler') answer.headers.connection = 'close';
+      return answer;
     } catch (failure) {
       return lastResort(report, thrown, failure);
+    }
+  }
+
+  function reportCrash(thrown: unknown, origin: ErrorOrigin): RecoverReport | undefined {
+    let report: RecoverReport | undefined;
+    try {
+      const normalized = normalize(thrown, resolved.stackSize);
+      const ids = traceIdsFor({});
+      report = {
+        time: new Date().toISOString(),
+        origin,
+        status: 500,
+        expose: false,
+        error: normalized.error,
+        traceId: ids.traceId,
+        spanId: ids.spanId,
+        requestId: undefined,
+        request: undefined,
+        headersSent: false,
+        thrown,
+      };
+      emit(report, undefined, ids);
+      return report;
+    } catch (failure) {
+      lastResort(report, thrown, failure);
+      return undefined;
     }
   }
 
@@ -155,7 +188,7 @@ export function createRecover(options?: RecoverOptions, ignore?: readonly string
     headers['cache-control'] = 'no-store';
     headers['x-content-type-options'] = 'nosniff';
     headers['content-security-policy'] = "default-src 'none'";
-    headers['x-request-id'] = report.requestId;
+    if (report.requestId !== undefined) headers['x-request-id'] = report.requestId;
     headers.traceresponse = traceresponse(ids);
     return { status: report.status, headers, body: rendered.body };
   }
@@ -175,7 +208,7 @@ export function createRecover(options?: RecoverOptions, ignore?: readonly string
     return renderBody(report, kind);
   }
 
-  return { handle, options: resolved };
+  return { handle, reportCrash, options: resolved };
 }
 
 const LEVELS = { fatal: 1, error: 1, warn: 1, info: 1, debug: 1, trace: 1 };

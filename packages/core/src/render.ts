@@ -78,7 +78,7 @@ export function renderBody(report: RecoverReport, kind: MediaKind): RenderedBody
           status: report.status,
           ...(detail === undefined ? {} : { detail }),
           traceId: report.traceId,
-          requestId: report.requestId,
+          requestId: report.requestId ?? '',
         }),
       };
   }
@@ -87,7 +87,7 @@ export function renderBody(report: RecoverReport, kind: MediaKind): RenderedBody
 function text(report: RecoverReport, title: string, detail: string | undefined): string {
   const lines = [`${report.status} ${title}`];
   if (detail !== undefined) lines.push(oneLine(detail));
-  lines.push(`traceId: ${report.traceId}`, `requestId: ${report.requestId}`);
+  lines.push(`traceId: ${report.traceId}`, `requestId: ${report.requestId ?? ''}`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -99,7 +99,7 @@ function html(report: RecoverReport, title: string, detail: string | undefined):
     `<title>${heading}</title></head><body>`,
     `<h1>${heading}</h1>`,
     detail === undefined ? '' : `<p>${escapeHtml(detail)}</p>`,
-    `<p><small>traceId: <code>${escapeHtml(report.traceId)}</code><br>requestId: <code>${escapeHtml(report.requestId)}</code></small></p>`,
+    `<p><small>traceId: <code>${escapeHtml(report.traceId)}</code><br>requestId: <code>${escapeHtml(report.requestId ?? '')}</code></small></p>`,
     '</body></html>',
     '',
   ].join('\n');

@@ -2,7 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { SerializedError } from './normalize.js';
 
-/** Where an error was caught. Only `handler` exists today; the others are for errors that escape a request. */
+/**
+ * Where an error was caught: by the framework's error path (`handler`), by Node's process-level hooks
+ * after it escaped a request (`uncaughtException`, `unhandledRejection`), or by `guard` (`background`).
+ */
 export type ErrorOrigin = 'handler' | 'uncaughtException' | 'unhandledRejection' | 'background';
 
 /** The request an error belongs to, as it appears in the report and the log line. */
@@ -27,8 +30,10 @@ export interface RecoverReport {
   error: SerializedError;
   traceId: string;
   spanId: string;
-  requestId: string;
-  request: ReportRequest;
+  /** Absent for a process-level crash that no request owns. */
+  requestId: string | undefined;
+  /** Absent for a process-level crash that no request owns. */
+  request: ReportRequest | undefined;
   /** True when the response had already started, so no error body could be sent. */
   headersSent: boolean;
   /** The value that was thrown, untouched, for forwarding (Sentry, a queue) from `onError`. */

@@ -18,7 +18,7 @@ export function recordTelemetry(report: RecoverReport, span: Span | undefined): 
   const attributes = {
     'error.type': report.error.type,
     'http.response.status_code': report.status,
-    ...(report.request.route === undefined ? {} : { 'http.route': report.request.route }),
+    ...(report.request?.route === undefined ? {} : { 'http.route': report.request.route }),
     'recover.origin': report.origin,
   };
   if (span) {

@@ -29,8 +29,11 @@ function functionNames(module: object): string[] {
 const PUBLIC_FUNCTIONS = [
   'ThrownValue',
   'accessLogLevel',
+  'bindToRequest',
   'createRecover',
+  'currentRequest',
   'defaultLevel',
+  'enableRequestContext',
   'escapeHtml',
   'isLogger',
   'negotiate',
@@ -45,6 +48,7 @@ const PUBLIC_FUNCTIONS = [
   'traceresponse',
   'truncateBytes',
   'wasReported',
+  'watchEscapedErrors',
 ];
 
 describe('exports: both builds', () => {

@@ -401,7 +401,7 @@ describe('recover: onError', () => {
     assert.equal(report.status, 502);
     assert.equal(report.requestId, 'hook-1');
     assert.equal(report.error.message, 'to sentry');
-    assert.equal(report.request.route, '/pay');
+    assert.equal(report.request?.route, '/pay');
     assert.equal(report.headersSent, false);
     assert.equal(report.expose, false);
     assert.equal(response.headers['traceresponse'], `00-${report.traceId}-${report.spanId}-00`);

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createRecover, requestLogger, sendErrorResponse, type RecoverOptions } from '@recover/core';
+import { createRecover, requestLogger, sendErrorResponse, watchEscapedErrors, type Exchange, type RecoverOptions } from '@recover/core';
 import { mountPathOf, reportFalsyThrows } from './router-layer.js';
 
 /**
@@ -28,15 +28,9 @@ export type RecoverErrorHandler = (err: unknown, req: IncomingMessage, res: Serv
 export function recover(options?: RecoverOptions): RecoverErrorHandler {
   const core = createRecover(options);
   reportFalsyThrows();
+  watchEscapedErrors(core, describe);
   return function recoverExpress(err: unknown, req: ExpressRequest, res: ServerResponse, _next: (err?: unknown) => void): void {
-    const answer = core.handle(err, {
-      request: req,
-      response: res,
-      url: req.originalUrl,
-      route: routeOf(req),
-      requestId: req.id,
-      logger: requestLogger(req.log),
-    });
+    const answer = core.handle(err, { ...describe(req), request: req, response: res });
     if (!answer) return;
     try {
       sendErrorResponse(res, answer);
@@ -46,10 +40,15 @@ export function recover(options?: RecoverOptions): RecoverErrorHandler {
   };
 }
 
+/** What Express and pino-http put on the request: the URL as sent, the route, the request id and logger. */
+function describe(req: ExpressRequest): Omit<Exchange, 'request' | 'response'> {
+  return { url: req.originalUrl, route: routeOf(req), requestId: req.id, logger: requestLogger(req.log) };
+}
+
 function routeOf(req: ExpressRequest): string | undefined {
   const path = req.route?.path;
   return typeof path === 'string' ? `${mountPathOf(req) ?? req.baseUrl ?? ''}${path}` : undefined;
 }
 
-export { accessLogLevel } from '@recover/core';
+export { accessLogLevel, bindToRequest } from '@recover/core';
 export type { RecoverOptions, RecoverReport, Logger } from '@recover/core';

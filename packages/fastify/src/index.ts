@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { createRecover, requestLogger, type RecoverOptions } from '@recover/core';
+import { createRecover, requestLogger, watchEscapedErrors, type RecoverOptions } from '@recover/core';
 
 // Keys Fastify itself accepts in `register` options; they are not recover's to reject.
 const FASTIFY_REGISTER_OPTIONS = ['prefix', 'logLevel', 'logSerializers'];
@@ -13,6 +13,8 @@ const plugin: FastifyPluginCallback<RecoverOptions> = function recoverPlugin(fas
     done(error as Error);
     return;
   }
+  // An escaped error only has the bare request, not Fastify's: it is logged through the app's logger.
+  watchEscapedErrors(core, () => ({ logger: requestLogger(fastify.log) }));
   fastify.setErrorHandler(function recoverFastify(error: unknown, request: FastifyRequest, reply: FastifyReply) {
     const answer = core.handle(error, {
       request: request.raw,
@@ -40,4 +42,5 @@ const plugin: FastifyPluginCallback<RecoverOptions> = function recoverPlugin(fas
 export const recover = fp(plugin, { fastify: '5.x', name: '@recover/fastify' });
 export default recover;
 
+export { bindToRequest } from '@recover/core';
 export type { RecoverOptions, RecoverReport, Logger } from '@recover/core';

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createRecover, requestLogger, type RecoverOptions } from '@recover/core';
+import { createRecover, requestLogger, watchEscapedErrors, type RecoverOptions } from '@recover/core';
 
 /** The parts of Koa's application recover uses: its `error` event. */
 interface KoaApplication {
@@ -40,6 +40,8 @@ export type RecoverMiddleware = (ctx: KoaContext, next: () => Promise<unknown>) 
  */
 export function recover(options?: RecoverOptions): RecoverMiddleware {
   const core = createRecover(options);
+  // An escaped error only has the bare request: pino-http's id and logger are on it, Koa's ctx is not.
+  watchEscapedErrors(core, (req: RawRequest) => ({ requestId: req.id, logger: requestLogger(req.log) }));
   return async function recoverKoa(ctx: KoaContext, next: () => Promise<unknown>): Promise<void> {
     try {
       await next();
@@ -86,4 +88,5 @@ function describe(thrown: unknown): string {
   return thrown === null ? 'null' : typeof thrown === 'string' ? JSON.stringify(thrown.slice(0, 200)) : typeof thrown;
 }
 
+export { bindToRequest } from '@recover/core';
 export type { RecoverOptions, RecoverReport, Logger } from '@recover/core';

@@ -1,0 +1,34 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { subscribe } from 'node:diagnostics_channel';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/** The request an async context belongs to. */
+export interface RequestContext {
+  readonly request: IncomingMessage;
+  readonly response: ServerResponse;
+}
+
+const storage = new AsyncLocalStorage<RequestContext>();
+let enabled = false;
+
+/**
+ * Gives every HTTP request its own async context, once per process, so an error thrown later from a timer
+ * or a promise that the request started can be traced back to it. Node publishes each request on the
+ * `http.server.request.start` channel just before emitting `request`; entering the store there covers the
+ * framework and everything the handler schedules. One small object per request, nothing else.
+ */
+export function enableRequestContext(): void {
+  if (enabled) return;
+  enabled = true;
+  subscribe('http.server.request.start', onRequestStart);
+}
+
+function onRequestStart(message: unknown): void {
+  const { request, response } = message as RequestContext;
+  storage.enterWith({ request, response });
+}
+
+/** The request whose async context is running now, if any. */
+export function currentRequest(): RequestContext | undefined {
+  return storage.getStore();
+}

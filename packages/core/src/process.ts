@@ -1,0 +1,100 @@
+import { AsyncResource } from 'node:async_hooks';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { currentRequest, enableRequestContext } from './context.js';
+import { writeStderr } from './log.js';
+import type { Exchange, Recover } from './recover.js';
+import type { ErrorOrigin } from './report.js';
+import { sendErrorResponse } from './send.js';
+
+/** What an adapter can read from a bare request for an error that escaped it (route, id, logger). */
+export type DescribeRequest = (request: IncomingMessage, response: ServerResponse) => Omit<Exchange, 'request' | 'response'>;
+
+interface Guard {
+  recover: Recover;
+  describe: DescribeRequest | undefined;
+}
+
+let guard: Guard | undefined;
+
+/**
+ * Catches errors that escape a request (a throw in a timer, an emitter listener, a rejected promise nobody
+ * awaits), once per process: the request that started the work gets a 500 with `Connection: close`, the
+ * error is reported like a handled one with its `origin`, and the process goes on (`'keep-serving'`).
+ * The first recover instance with a process policy owns the hooks; `process: false` installs nothing.
+ */
+export function watchEscapedErrors(recover: Recover, describe?: DescribeRequest): void {
+  if (recover.options.process === false) return;
+  enableRequestContext();
+  if (guard) return;
+  guard = { recover, describe };
+  // A listener on `uncaughtException` is what stops Node from exiting: keep-serving means exactly that.
+  process.on('uncaughtException', onUncaughtException);
+  process.on('unhandledRejection', onUnhandledRejection);
+}
+
+function onUncaughtException(error: unknown, origin: string): void {
+  // With --unhandled-rejections=strict, a rejection arrives here with that origin.
+  escaped(error, origin === 'unhandledRejection' ? 'unhandledRejection' : 'uncaughtException');
+}
+
+function onUnhandledRejection(reason: unknown): void {
+  escaped(reason, 'unhandledRejection');
+}
+
+function escaped(thrown: unknown, origin: ErrorOrigin): void {
+  try {
+    if (!guard) return;
+    const { recover, describe } = guard;
+    const context = currentRequest();
+    if (!context) {
+      recover.reportCrash(thrown, origin);
+      return;
+    }
+    const { request, response } = context;
+    let details: Omit<Exchange, 'request' | 'response'> = {};
+    try {
+      if (describe) details = describe(request, response);
+    } catch {
+      // the report is still worth more than the route
+    }
+    const answer = recover.handle(thrown, { ...details, request, response }, origin);
+    if (answer) sendErrorResponse(response, answer);
+  } catch (failure) {
+    // Throwing from an uncaughtException listener would end the process: the one thing not to do here.
+    writeStderr('error', { origin }, 'recover: handling an escaped error failed', failure);
+  }
+}
+
+/**
+ * Binds a callback to the current request, for listeners on emitters that shared code fires (a connection
+ * pool, a queue client) and so run outside the request's async context. If the callback throws, or returns
+ * a promise that rejects, the error is answered and reported on the request that registered it, as an
+ * escaped error, instead of ending up as a process crash no request owns. With `process: false` the
+ * error propagates as it would without the helper.
+ *
+ * @example
+ * pool.once('error', bindToRequest((err) => { throw err; }));
+ */
+export function bindToRequest<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R | undefined {
+  return AsyncResource.bind(function boundToRequest(this: unknown, ...args: A): R | undefined {
+    let result: R;
+    try {
+      result = fn.apply(this, args);
+    } catch (thrown) {
+      // Reported here, inside the request's scope: once the throw leaves this function, the context is gone.
+      if (!guard) throw thrown;
+      escaped(thrown, 'uncaughtException');
+      return undefined;
+    }
+    if (guard && isPromiseLike(result)) {
+      result.then(undefined, (reason: unknown) => {
+        escaped(reason, 'unhandledRejection');
+      });
+    }
+    return result;
+  });
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}

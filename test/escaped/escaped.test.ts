@@ -1,0 +1,127 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import type { LogLine } from '../support/capture.js';
+import { send } from '../support/http.js';
+import { frameworks } from '../support/servers.js';
+
+const FIXTURE = fileURLToPath(new URL('../fixtures/escape-server.ts', import.meta.url));
+
+interface Child {
+  process: ChildProcess;
+  url: string;
+  lines: LogLine[];
+  stderr: string;
+  exited: Promise<number | null>;
+}
+
+/** Starts the fixture server of `framework` in its own process and collects its log lines. */
+async function startChild(framework: string, env: Record<string, string> = {}): Promise<Child> {
+  const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, framework], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: LogLine[] = [];
+  const state = { stderr: '' };
+  child.stderr.on('data', (chunk: Buffer) => (state.stderr += chunk.toString('utf8')));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${framework} fixture did not start: ${state.stderr}`)), 20_000);
+    void exited.then((code) => reject(new Error(`${framework} fixture exited with ${String(code)}: ${state.stderr}`)));
+    createInterface({ input: child.stdout }).on('line', (text) => {
+      const line = JSON.parse(text) as LogLine;
+      lines.push(line);
+      if (line.msg === 'listening') {
+        clearTimeout(timer);
+        resolve(line.port as number);
+      }
+    });
+  });
+  return {
+    process: child,
+    url: `http://127.0.0.1:${port}`,
+    lines,
+    get stderr() { return state.stderr; },
+    exited,
+  };
+}
+
+async function waitFor<T>(find: () => T | undefined, what: string): Promise<T> {
+  const deadline = Date.now() + 3000;
+  for (;;) {
+    const found = find();
+    if (found !== undefined) return found;
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+// Each escape, and the process-level origin it reaches recover by.
+const ESCAPES = {
+  timer: 'uncaughtException',
+  tick: 'uncaughtException',
+  promise: 'unhandledRejection',
+  async: 'unhandledRejection',
+  emitter: 'uncaughtException',
+} as const;
+
+for (const framework of frameworks) {
+  describe(`escaped errors: ${framework}, process 'keep-serving'`, () => {
+    let child: Child;
+    before(async () => {
+      child = await startChild(framework);
+    });
+    after(() => {
+      child.process.kill();
+    });
+
+    it('answers each escaped error on the request that started it, while concurrent requests are unaffected', async () => {
+      const ids = Object.fromEntries(Object.keys(ESCAPES).map((kind) => [kind, randomUUID()]));
+      const [responses, healthy] = await Promise.all([
+        Promise.all(Object.keys(ESCAPES).map((kind) => send(`${child.url}/escape/${kind}`, { 'x-request-id': ids[kind] as string }))),
+        Promise.all([1, 2, 3].map(() => send(`${child.url}/slow`))),
+      ]);
+      for (const response of healthy) assert.equal(response.status, 200, 'a concurrent request that did not fail');
+
+      for (const [index, [kind, origin]] of Object.entries(ESCAPES).entries()) {
+        const requestId = ids[kind] as string;
+        const response = responses[index];
+        assert.ok(response);
+        assert.equal(response.status, 500, `${kind}: status`);
+        assert.equal(response.headers['content-type'], 'application/problem+json; charset=utf-8');
+        assert.equal(response.headers.connection, 'close', `${kind}: the connection is not reused after a crash`);
+        const body = JSON.parse(response.body) as { traceId: string; requestId: string; detail?: string };
+        assert.equal(body.requestId, requestId, `${kind}: answered on its own request`);
+        assert.equal(body.detail, undefined);
+        assert.ok(!response.body.includes('escaped'), `${kind}: no internal message in the body`);
+
+        const line = await waitFor(() => child.lines.find((candidate) => candidate.requestId === requestId && 'err' in candidate), `${kind} log line`);
+        assert.equal(child.lines.filter((candidate) => candidate.requestId === requestId && 'err' in candidate).length, 1, `${kind}: one line`);
+        assert.equal(line.origin, origin, `${kind}: origin`);
+        assert.equal(line.level, 50);
+        assert.equal(line.trace_id, body.traceId, `${kind}: one trace id in log and body`);
+        assert.equal(line.responseStatus, 500);
+        assert.ok((line.err as { message: string }).message.endsWith(requestId), `${kind}: the log names the request that started the work`);
+      }
+    });
+
+    it('keeps serving: the process is alive and a healthy route answers 200', async () => {
+      const response = await send(`${child.url}/ok`);
+      assert.equal(response.status, 200);
+      assert.equal(child.process.exitCode, null);
+    });
+  });
+}
+
+describe("escaped errors: process false leaves Node's default crash", () => {
+  it('an error thrown from a timer ends the process with code 1', async () => {
+    const child = await startChild('express', { RECOVER_PROCESS: 'false' });
+    const response = await send(`${child.url}/escape/timer`, { 'x-request-id': 'no-policy' });
+    assert.equal(response.broken, true, 'the request dies with the process');
+    assert.equal(await child.exited, 1);
+    assert.match(child.stderr, /timer escaped no-policy/);
+  });
+});
