@@ -1,63 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import type { LogLine } from '../support/capture.js';
+import { startChild, waitFor, type Child } from '../support/child.js';
 import { send } from '../support/http.js';
 import { frameworks } from '../support/servers.js';
-
-const FIXTURE = fileURLToPath(new URL('../fixtures/escape-server.ts', import.meta.url));
-
-interface Child {
-  process: ChildProcess;
-  url: string;
-  lines: LogLine[];
-  stderr: string;
-  exited: Promise<number | null>;
-}
-
-/** Starts the fixture server of `framework` in its own process and collects its log lines. */
-async function startChild(framework: string, env: Record<string, string> = {}): Promise<Child> {
-  const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, framework], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const lines: LogLine[] = [];
-  const state = { stderr: '' };
-  child.stderr.on('data', (chunk: Buffer) => (state.stderr += chunk.toString('utf8')));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${framework} fixture did not start: ${state.stderr}`)), 20_000);
-    void exited.then((code) => reject(new Error(`${framework} fixture exited with ${String(code)}: ${state.stderr}`)));
-    createInterface({ input: child.stdout }).on('line', (text) => {
-      const line = JSON.parse(text) as LogLine;
-      lines.push(line);
-      if (line.msg === 'listening') {
-        clearTimeout(timer);
-        resolve(line.port as number);
-      }
-    });
-  });
-  return {
-    process: child,
-    url: `http://127.0.0.1:${port}`,
-    lines,
-    get stderr() { return state.stderr; },
-    exited,
-  };
-}
-
-async function waitFor<T>(find: () => T | undefined, what: string): Promise<T> {
-  const deadline = Date.now() + 3000;
-  for (;;) {
-    const found = find();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 // Each escape, and the process-level origin it reaches recover by.
 const ESCAPES = {

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { subscribe } from 'node:diagnostics_channel';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { isDraining, trackServer } from './drain.js';
 
 /** The request an async context belongs to. */
 export interface RequestContext {
@@ -24,7 +25,10 @@ export function enableRequestContext(): void {
 }
 
 function onRequestStart(message: unknown): void {
-  const { request, response } = message as RequestContext;
+  const { request, response, server } = message as RequestContext & { server?: Server };
+  trackServer(server);
+  // A process that is draining answers what still arrives, then lets the connection go.
+  if (isDraining()) response.setHeader('connection', 'close');
   storage.enterWith({ request, response });
 }
 

@@ -29,9 +29,11 @@ export type LevelFn = (status: number) => LogLevel;
 
 /**
  * What recover does about errors that escape a request (thrown in a timer, an emitter, a floating promise):
- * `'keep-serving'` answers the owning request and goes on; `false` installs no process-level hooks.
+ * `'keep-serving'` answers the owning request and goes on, until more than `budget` escapes in `window`;
+ * `'restart'` answers it, drains in-flight requests and exits for the supervisor to start a fresh process;
+ * `false` installs no process-level hooks.
  */
-export type ProcessPolicy = 'keep-serving' | false;
+export type ProcessPolicy = 'keep-serving' | 'restart' | false;
 
 /** Options of `recover()`, the same for Express, Fastify and Koa. */
 export interface RecoverOptions {
@@ -49,6 +51,12 @@ export interface RecoverOptions {
   level?: LevelFn | undefined;
   /** Errors that escape a request. Default `'keep-serving'`; `false` leaves Node's own behaviour. */
   process?: ProcessPolicy | undefined;
+  /** Escaped crashes `'keep-serving'` tolerates within `window` before it restarts. Default 5. */
+  budget?: number | undefined;
+  /** The crash budget's window, in ms. Default 60000. */
+  window?: number | undefined;
+  /** Longest wait for in-flight requests when restarting, in ms, flushing included. Default 5000. */
+  drainTimeout?: number | undefined;
 }
 
 /** Options after validation, with defaults filled in. Resolved once, when the middleware is created. */
@@ -60,9 +68,12 @@ export interface ResolvedOptions {
   onError: OnErrorHook | undefined;
   level: LevelFn;
   process: ProcessPolicy;
+  budget: number;
+  window: number;
+  drainTimeout: number;
 }
 
-const KNOWN = new Set(['logger', 'stackSize', 'expose', 'render', 'onError', 'level', 'process']);
+const KNOWN = new Set(['logger', 'stackSize', 'expose', 'render', 'onError', 'level', 'process', 'budget', 'window', 'drainTimeout']);
 const MAX_STACK_SIZE = 1024 * 1024;
 
 export function defaultLevel(status: number): LogLevel {
@@ -84,18 +95,35 @@ export function resolveOptions(options: unknown, ignore: readonly string[] = [])
       throw new TypeError(`recover: unknown option "${key}"; known options are ${[...KNOWN].join(', ')}`);
     }
   }
-  const { logger, stackSize = 4096, expose, render, onError, level = defaultLevel, process = 'keep-serving' } = given;
+  const {
+    logger,
+    stackSize = 4096,
+    expose,
+    render,
+    onError,
+    level = defaultLevel,
+    process = 'keep-serving',
+    budget = 5,
+    window = 60_000,
+    drainTimeout = 5_000,
+  } = given;
   if (logger !== undefined && !isLogger(logger)) {
     throw new TypeError('recover: option "logger" must be a pino-compatible logger with error, warn and info methods');
   }
   if (typeof stackSize !== 'number' || !Number.isInteger(stackSize) || stackSize < 0 || stackSize > MAX_STACK_SIZE) {
     throw new TypeError(`recover: option "stackSize" must be an integer from 0 to ${MAX_STACK_SIZE}, got ${describe(stackSize)}`);
   }
-  if (process !== 'keep-serving' && process !== false) {
-    throw new TypeError(`recover: option "process" must be 'keep-serving' or false, got ${describe(process)}`);
+  if (process !== 'keep-serving' && process !== 'restart' && process !== false) {
+    throw new TypeError(`recover: option "process" must be 'keep-serving', 'restart' or false, got ${describe(process)}`);
   }
+  integer('budget', budget, 0, 1_000_000);
+  integer('window', window, 1, 24 * 3_600_000);
+  integer('drainTimeout', drainTimeout, 0, 10 * 60_000);
   return {
     process,
+    budget: budget as number,
+    window: window as number,
+    drainTimeout: drainTimeout as number,
     logger,
     stackSize,
     expose: optionalFunction('expose', expose) as ExposeFn | undefined,
@@ -103,6 +131,12 @@ export function resolveOptions(options: unknown, ignore: readonly string[] = [])
     onError: optionalFunction('onError', onError) as OnErrorHook | undefined,
     level: (optionalFunction('level', level) as LevelFn | undefined) ?? defaultLevel,
   };
+}
+
+function integer(name: string, value: unknown, min: number, max: number): void {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new TypeError(`recover: option "${name}" must be an integer from ${min} to ${max}, got ${describe(value)}`);
+  }
 }
 
 function optionalFunction(name: string, value: unknown): ((...args: never[]) => unknown) | undefined {

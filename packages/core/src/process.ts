@@ -1,7 +1,8 @@
 import { AsyncResource } from 'node:async_hooks';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { currentRequest, enableRequestContext } from './context.js';
-import { writeStderr } from './log.js';
+import { drainAndExit } from './drain.js';
+import { defaultLogger, writeStderr } from './log.js';
 import type { Exchange, Recover } from './recover.js';
 import type { ErrorOrigin } from './report.js';
 import { sendErrorResponse } from './send.js';
@@ -12,6 +13,8 @@ export type DescribeRequest = (request: IncomingMessage, response: ServerRespons
 interface Guard {
   recover: Recover;
   describe: DescribeRequest | undefined;
+  /** Times of recent escaped crashes, newest last, at most `budget + 1` of them. */
+  crashes: number[];
 }
 
 let guard: Guard | undefined;
@@ -26,7 +29,7 @@ export function watchEscapedErrors(recover: Recover, describe?: DescribeRequest)
   if (recover.options.process === false) return;
   enableRequestContext();
   if (guard) return;
-  guard = { recover, describe };
+  guard = { recover, describe, crashes: [] };
   // A listener on `uncaughtException` is what stops Node from exiting: keep-serving means exactly that.
   process.on('uncaughtException', onUncaughtException);
   process.on('unhandledRejection', onUnhandledRejection);
@@ -41,28 +44,66 @@ function onUnhandledRejection(reason: unknown): void {
   escaped(reason, 'unhandledRejection');
 }
 
+/**
+ * Whether this crash takes the process down: always under `'restart'`; under `'keep-serving'` once more
+ * than `budget` escapes fall within `window`, because repeated escapes mean state nobody can trust.
+ */
+function goingDown(current: Guard): boolean {
+  const { process: policy, budget, window } = current.recover.options;
+  if (policy === 'restart') return true;
+  const now = Date.now();
+  const crashes = current.crashes;
+  crashes.push(now);
+  while (crashes.length > 0 && (crashes[0] as number) <= now - window) crashes.shift();
+  if (crashes.length > budget + 1) crashes.shift();
+  return crashes.length > budget;
+}
+
 function escaped(thrown: unknown, origin: ErrorOrigin): void {
   try {
     if (!guard) return;
     const { recover, describe } = guard;
+    const fatal = goingDown(guard);
+    const level = fatal ? 'fatal' : undefined;
     const context = currentRequest();
+    let requestLogger: Exchange['logger'];
     if (!context) {
-      recover.reportCrash(thrown, origin);
-      return;
+      recover.reportCrash(thrown, origin, level);
+    } else {
+      requestLogger = answer(recover, describe, context.request, context.response, thrown, origin, level);
     }
-    const { request, response } = context;
-    let details: Omit<Exchange, 'request' | 'response'> = {};
-    try {
-      if (describe) details = describe(request, response);
-    } catch {
-      // the report is still worth more than the route
+    if (fatal) {
+      drainAndExit({
+        drainTimeout: recover.options.drainTimeout,
+        logger: recover.options.logger ?? requestLogger ?? defaultLogger(),
+        exitCode: 1,
+      });
     }
-    const answer = recover.handle(thrown, { ...details, request, response }, origin);
-    if (answer) sendErrorResponse(response, answer);
   } catch (failure) {
     // Throwing from an uncaughtException listener would end the process: the one thing not to do here.
     writeStderr('error', { origin }, 'recover: handling an escaped error failed', failure);
   }
+}
+
+/** Answers the request that owns an escaped error; returns that request's logger. */
+function answer(
+  recover: Recover,
+  describe: DescribeRequest | undefined,
+  request: IncomingMessage,
+  response: ServerResponse,
+  thrown: unknown,
+  origin: ErrorOrigin,
+  level: 'fatal' | undefined,
+): Exchange['logger'] {
+  let details: Omit<Exchange, 'request' | 'response'> = {};
+  try {
+    if (describe) details = describe(request, response);
+  } catch {
+    // the report is still worth more than the route
+  }
+  const reply = recover.handle(thrown, { ...details, request, response }, origin, level);
+  if (reply) sendErrorResponse(response, reply);
+  return details.logger;
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { defaultLogger, logMessage, logRecord, writeReport, writeStderr } from './log.js';
 import { normalize, type NormalizedError } from './normalize.js';
-import { resolveOptions, type Logger, type RecoverOptions, type ResolvedOptions } from './options.js';
+import { resolveOptions, type LogLevel, type Logger, type RecoverOptions, type ResolvedOptions } from './options.js';
 import { negotiate, renderBody, type RenderedBody } from './render.js';
 import { requestIdFor, type ErrorOrigin, type RecoverReport } from './report.js';
 import { defaultExpose, statusOf } from './status.js';
@@ -35,9 +35,9 @@ export interface Recover {
    * `undefined` when headers were already sent (the response is then destroyed). Never throws.
    * An error that escaped its request (`origin` other than `handler`) is answered 500 with `Connection: close`.
    */
-  handle(thrown: unknown, exchange: Exchange, origin?: ErrorOrigin): ErrorResponse | undefined;
+  handle(thrown: unknown, exchange: Exchange, origin?: ErrorOrigin, level?: LogLevel): ErrorResponse | undefined;
   /** Reports a process-level crash that no request owns. Never throws. */
-  reportCrash(thrown: unknown, origin: ErrorOrigin): RecoverReport | undefined;
+  reportCrash(thrown: unknown, origin: ErrorOrigin, level?: LogLevel): RecoverReport | undefined;
   readonly options: ResolvedOptions;
 }
 
@@ -66,7 +66,7 @@ const SAFE_VALUE = /^[\t\x20-\x7e\x80-\xff]{0,1024}$/;
 export function createRecover(options?: RecoverOptions, ignore?: readonly string[]): Recover {
   const resolved = resolveOptions(options, ignore);
 
-  function handle(thrown: unknown, exchange: Exchange, origin: ErrorOrigin = 'handler'): ErrorResponse | undefined {
+  function handle(thrown: unknown, exchange: Exchange, origin: ErrorOrigin = 'handler', level?: LogLevel): ErrorResponse | undefined {
     let report: RecoverReport | undefined;
     try {
       const { request, response } = exchange;
@@ -90,7 +90,7 @@ export function createRecover(options?: RecoverOptions, ignore?: readonly string
       const previous = (response as Marked)[kReported];
       if (!previous || !Object.is(previous.thrown, thrown)) {
         (response as Marked)[kReported] = { thrown };
-        emit(report, exchange.logger, ids);
+        emit(report, exchange.logger, ids, level);
       }
       if (report.headersSent) {
         // Too late for an error body: a broken response beats a hang or a 200 that lies.
@@ -106,7 +106,7 @@ export function createRecover(options?: RecoverOptions, ignore?: readonly string
     }
   }
 
-  function reportCrash(thrown: unknown, origin: ErrorOrigin): RecoverReport | undefined {
+  function reportCrash(thrown: unknown, origin: ErrorOrigin, level?: LogLevel): RecoverReport | undefined {
     let report: RecoverReport | undefined;
     try {
       const normalized = normalize(thrown, resolved.stackSize);
@@ -124,7 +124,7 @@ export function createRecover(options?: RecoverOptions, ignore?: readonly string
         headersSent: false,
         thrown,
       };
-      emit(report, undefined, ids);
+      emit(report, undefined, ids, level);
       return report;
     } catch (failure) {
       lastResort(report, thrown, failure);
@@ -142,8 +142,8 @@ export function createRecover(options?: RecoverOptions, ignore?: readonly string
   }
 
   /** Log line, span and counter, `onError`: each guarded so one failing does not stop the others. */
-  function emit(report: RecoverReport, requestLogger: Logger | undefined, ids: TraceIds): void {
-    const level = levelFor(report.status);
+  function emit(report: RecoverReport, requestLogger: Logger | undefined, ids: TraceIds, override?: LogLevel): void {
+    const level = override ?? levelFor(report.status);
     writeReport(resolved.logger ?? requestLogger ?? defaultLogger(), level, report);
     try {
       recordTelemetry(report, ids.span);

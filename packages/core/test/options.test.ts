@@ -25,8 +25,18 @@ describe('resolveOptions: defaults', () => {
       assert.equal(resolved.level(500), 'error');
       assert.equal(resolved.level(503), 'error');
       assert.equal(resolved.level(404), 'info');
+      assert.equal(resolved.process, 'keep-serving');
+      assert.equal(resolved.budget, 5);
+      assert.equal(resolved.window, 60_000);
+      assert.equal(resolved.drainTimeout, 5_000);
     });
   }
+
+  it('accepts each process policy and budget settings', () => {
+    for (const policy of ['keep-serving', 'restart', false] as const) assert.equal(resolveOptions({ process: policy }).process, policy);
+    const resolved = resolveOptions({ budget: 0, window: 1000, drainTimeout: 0 });
+    assert.deepEqual([resolved.budget, resolved.window, resolved.drainTimeout], [0, 1000, 0]);
+  });
 
   it('defaultLevel: error for 5xx, info for 4xx', () => {
     assert.equal(defaultLevel(599), 'error');
@@ -74,6 +84,15 @@ describe('resolveOptions: a bad option throws a TypeError naming it', () => {
     ['render', 'html'],
     ['onError', {}],
     ['level', 'warn'], // a common mistake: a level name where a function is expected
+    ['process', true],
+    ['process', 'exit'],
+    ['process', 'keepServing'],
+    ['budget', -1],
+    ['budget', 2.5],
+    ['window', 0],
+    ['window', '60s'],
+    ['drainTimeout', -1],
+    ['drainTimeout', 60 * 60_000],
   ];
   for (const [option, value] of bad) {
     it(`${option}: ${inspect(value)}`, () => {

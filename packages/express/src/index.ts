@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createRecover, requestLogger, sendErrorResponse, watchEscapedErrors, type Exchange, type RecoverOptions } from '@recover/core';
+import { createRecover, readiness, requestLogger, sendErrorResponse, watchEscapedErrors, type Exchange, type RecoverOptions } from '@recover/core';
 import { mountPathOf, reportFalsyThrows } from './router-layer.js';
 
 /**
@@ -37,6 +37,23 @@ export function recover(options?: RecoverOptions): RecoverErrorHandler {
     } catch {
       res.destroy();
     }
+  };
+}
+
+/**
+ * A readiness probe: 200 `{"status":"ready"}` while serving, 503 `{"status":"draining"}` once recover
+ * drains the process for a restart, so the load balancer stops sending it traffic.
+ *
+ * @example
+ * app.get('/ready', ready());
+ */
+export function ready(): (req: IncomingMessage, res: ServerResponse) => void {
+  return function recoverReady(_req: IncomingMessage, res: ServerResponse): void {
+    const { status, body } = readiness();
+    res.statusCode = status;
+    res.setHeader('content-type', 'application/json');
+    res.setHeader('cache-control', 'no-store');
+    res.end(body);
   };
 }
 

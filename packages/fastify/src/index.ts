@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { createRecover, requestLogger, watchEscapedErrors, type RecoverOptions } from '@recover/core';
+import { createRecover, readiness, requestLogger, watchEscapedErrors, type RecoverOptions } from '@recover/core';
 
 // Keys Fastify itself accepts in `register` options; they are not recover's to reject.
 const FASTIFY_REGISTER_OPTIONS = ['prefix', 'logLevel', 'logSerializers'];
@@ -41,6 +41,20 @@ const plugin: FastifyPluginCallback<RecoverOptions> = function recoverPlugin(fas
  */
 export const recover = fp(plugin, { fastify: '5.x', name: '@recover/fastify' });
 export default recover;
+
+/**
+ * A readiness probe route handler: 200 `{"status":"ready"}` while serving, 503 `{"status":"draining"}`
+ * once recover drains the process for a restart.
+ *
+ * @example
+ * app.get('/ready', ready());
+ */
+export function ready(): (request: FastifyRequest, reply: FastifyReply) => FastifyReply {
+  return function recoverReady(_request: FastifyRequest, reply: FastifyReply): FastifyReply {
+    const { status, body } = readiness();
+    return reply.code(status).header('cache-control', 'no-store').type('application/json').send(body);
+  };
+}
 
 export { bindToRequest } from '@recover/core';
 export type { RecoverOptions, RecoverReport, Logger } from '@recover/core';

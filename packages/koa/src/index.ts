@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createRecover, requestLogger, watchEscapedErrors, type RecoverOptions } from '@recover/core';
+import { createRecover, readiness, requestLogger, watchEscapedErrors, type RecoverOptions } from '@recover/core';
 
 /** The parts of Koa's application recover uses: its `error` event. */
 interface KoaApplication {
@@ -25,6 +25,9 @@ interface KoaContext {
   /** Set by @koa/router. */
   _matchedRoute?: unknown;
 }
+
+/** The parts of Koa's context the readiness probe writes. */
+type ReadyContext = Pick<KoaContext, 'status' | 'body' | 'set'>;
 
 /** A Koa middleware. */
 export type RecoverMiddleware = (ctx: KoaContext, next: () => Promise<unknown>) => Promise<void>;
@@ -86,6 +89,22 @@ function notifyListeners(ctx: KoaContext, thrown: unknown): void {
 
 function describe(thrown: unknown): string {
   return thrown === null ? 'null' : typeof thrown === 'string' ? JSON.stringify(thrown.slice(0, 200)) : typeof thrown;
+}
+
+/**
+ * A readiness probe middleware: 200 `{"status":"ready"}` while serving, 503 `{"status":"draining"}` once
+ * recover drains the process for a restart.
+ *
+ * @example
+ * router.get('/ready', ready());
+ */
+export function ready(): (ctx: ReadyContext) => void {
+  return function recoverReady(ctx: ReadyContext): void {
+    const { status, body } = readiness();
+    ctx.status = status;
+    ctx.set({ 'content-type': 'application/json', 'cache-control': 'no-store' });
+    ctx.body = body;
+  };
 }
 
 export { bindToRequest } from '@recover/core';

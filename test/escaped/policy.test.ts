@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { describe, it } from 'node:test';
+import { startChild, waitFor, type Child } from '../support/child.js';
+import { send } from '../support/http.js';
+import { frameworks } from '../support/servers.js';
+
+const DRAIN_TIMEOUT = 3000;
+
+/** A request that must fail to connect: the server has stopped accepting. */
+async function refused(url: string): Promise<boolean> {
+  try {
+    await send(url);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ECONNREFUSED';
+  }
+}
+
+const fatalLine = (child: Child, requestId: string) =>
+  child.lines.find((line) => line.requestId === requestId && 'err' in line && line.level === 60);
+
+for (const framework of frameworks) {
+  describe(`process 'restart': ${framework}`, () => {
+    it('answers the crash, turns readiness 503, drains in-flight requests, flushes telemetry and exits 1 within drainTimeout', async () => {
+      const child = await startChild(framework, { RECOVER_PROCESS: 'restart', RECOVER_DRAIN_TIMEOUT: String(DRAIN_TIMEOUT) });
+      assert.equal((await send(`${child.url}/ready`)).status, 200, 'ready before the crash');
+
+      // In flight when the crash happens: two slow requests and a readiness probe that answers late.
+      const inFlight = [send(`${child.url}/slow?ms=400`), send(`${child.url}/slow?ms=600`)];
+      const lateProbe = send(`${child.url}/ready-later`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+
+      const requestId = randomUUID();
+      const crashedAt = Date.now();
+      const crashed = await send(`${child.url}/escape/timer`, { 'x-request-id': requestId });
+      assert.equal(crashed.status, 500);
+      assert.equal(crashed.headers.connection, 'close');
+
+      const line = await waitFor(() => fatalLine(child, requestId), 'the fatal log line');
+      assert.equal(line.origin, 'uncaughtException');
+
+      const probe = await lateProbe;
+      assert.equal(probe.status, 503, 'readiness is 503 once the process drains');
+      assert.deepEqual(JSON.parse(probe.body), { status: 'draining' });
+      for (const response of await Promise.all(inFlight)) assert.equal(response.status, 200, 'in-flight requests complete');
+      assert.equal(await refused(`${child.url}/ok`), true, 'no new connections are accepted');
+
+      const code = await child.exited;
+      const tookMs = Date.now() - crashedAt;
+      assert.equal(code, 1, 'exits non-zero for the supervisor to restart it');
+      assert.ok(tookMs < DRAIN_TIMEOUT + 500, `exited after ${tookMs} ms, drainTimeout ${DRAIN_TIMEOUT} ms`);
+      assert.ok(child.lines.some((candidate) => candidate.msg === 'spans exported'), 'batched spans were flushed before exit');
+    });
+  });
+}
+
+describe("process 'keep-serving': the crash budget", () => {
+  it('survives escapes up to the budget, then drains and exits on the one beyond it', async () => {
+    const child = await startChild('express', { RECOVER_BUDGET: '2', RECOVER_DRAIN_TIMEOUT: String(DRAIN_TIMEOUT) });
+    for (let i = 0; i < 2; i++) {
+      const requestId = randomUUID();
+      const response = await send(`${child.url}/escape/promise`, { 'x-request-id': requestId });
+      assert.equal(response.status, 500);
+      const line = await waitFor(() => child.lines.find((candidate) => candidate.requestId === requestId && 'err' in candidate), 'log line');
+      assert.equal(line.level, 50, 'below the budget: error, not fatal');
+    }
+    assert.equal((await send(`${child.url}/ok`)).status, 200, 'still serving within the budget');
+    assert.equal(child.process.exitCode, null);
+
+    const requestId = randomUUID();
+    const response = await send(`${child.url}/escape/promise`, { 'x-request-id': requestId });
+    assert.equal(response.status, 500, 'the crash beyond the budget is still answered');
+    const line = await waitFor(() => fatalLine(child, requestId), 'the fatal log line');
+    assert.equal(line.origin, 'unhandledRejection');
+    assert.equal(await child.exited, 1);
+  });
+});
