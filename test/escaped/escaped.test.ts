@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, readFile, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startChild, waitFor, type Child } from '../support/child.js';
 import { send } from '../support/http.js';
@@ -69,5 +72,45 @@ describe("escaped errors: process false leaves Node's default crash", () => {
     assert.equal(response.broken, true, 'the request dies with the process');
     assert.equal(await child.exited, 1);
     assert.match(child.stderr, /timer escaped no-policy/);
+  });
+});
+
+describe('escaped errors: background jobs and diagnostic reports', () => {
+  it("a timer that escapes a guarded job is reported with the job's name, not on the request that started it", async () => {
+    const child = await startChild('express');
+    try {
+      const requestId = randomUUID();
+      const response = await send(`${child.url}/job`, { 'x-request-id': requestId });
+      assert.equal(response.status, 200, 'the request that started the job was answered normally');
+      const line = await waitFor(() => child.lines.find((candidate) => 'err' in candidate && (candidate.job as { name?: string } | undefined)?.name === 'search.reindex'), 'the job line');
+      assert.equal(line.origin, 'uncaughtException');
+      assert.equal(line.requestId, undefined);
+      assert.ok((line.err as { message: string }).message.endsWith(requestId));
+      assert.equal((await send(`${child.url}/ok`)).status, 200);
+    } finally {
+      child.process.kill();
+    }
+  });
+
+  it('writes one compact diagnostic report per interval, without environment variables, after answering', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'recover-report-'));
+    const child = await startChild('express', { RECOVER_REPORT_DIR: dir, RECOVER_SECRET_TOKEN: 'env-secret-value' });
+    try {
+      for (const kind of ['timer', 'promise']) {
+        assert.equal((await send(`${child.url}/escape/${kind}`, { 'x-request-id': randomUUID() })).status, 500);
+      }
+      const written = await waitFor(() => child.lines.find((line) => line.msg === 'recover: diagnostic report written'), 'the report line');
+      const files = await readdir(dir);
+      assert.equal(files.length, 1, 'two crashes within the interval give one report');
+      assert.equal(join(dir, files[0] as string), written.report);
+      const text = await readFile(join(dir, files[0] as string), 'utf8');
+      assert.ok(!text.includes('\n  '), 'compact JSON');
+      assert.ok(!text.includes('env-secret-value'), 'no environment variables');
+      const report = JSON.parse(text) as { header: { event: string }; javascriptStack: { message: string }; environmentVariables?: unknown };
+      assert.equal(report.environmentVariables, undefined);
+      assert.match(report.javascriptStack.message, /timer escaped/);
+    } finally {
+      child.process.kill();
+    }
   });
 });

@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { subscribe } from 'node:diagnostics_channel';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { isDraining, trackServer } from './drain.js';
+import type { JobInfo } from './report.js';
 
 /** The request an async context belongs to. */
 export interface RequestContext {
@@ -30,6 +31,18 @@ function onRequestStart(message: unknown): void {
   // A process that is draining answers what still arrives, then lets the connection go.
   if (isDraining()) response.setHeader('connection', 'close');
   storage.enterWith({ request, response });
+}
+
+const jobs = new AsyncLocalStorage<JobInfo>();
+
+/** Runs `fn` in the async context of a background job, so errors that escape it are attributed to the job. */
+export function runInJob<R>(job: JobInfo, fn: () => R): R {
+  return jobs.run(job, fn);
+}
+
+/** The background job whose async context is running now, if any. */
+export function currentJob(): JobInfo | undefined {
+  return jobs.getStore();
 }
 
 /** The request whose async context is running now, if any. */

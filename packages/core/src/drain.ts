@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import { otelApi } from './otel.js';
 import type { Logger } from './options.js';
+import { snapshotsWritten } from './snapshot.js';
 
 /** The HTTP servers that have served a request in this process, so a restart can stop them. */
 const servers = new Set<Server>();
@@ -86,7 +87,7 @@ function exit(code: number): void {
 
 /** Flushes pino and the OpenTelemetry tracer and meter providers, bounded by `timeout` ms. Never rejects. */
 async function flush(logger: Logger, timeout: number): Promise<void> {
-  const tasks: Promise<unknown>[] = [];
+  const tasks: Promise<unknown>[] = [snapshotsWritten()];
   const flushLogger = (logger as { flush?: (done?: (error?: Error) => void) => void }).flush;
   if (typeof flushLogger === 'function') {
     tasks.push(new Promise<void>((resolve) => { flushLogger.call(logger, () => { resolve(); }); }));

@@ -2,7 +2,8 @@ export { createRecover, wasReported } from './recover.js';
 export { sendErrorResponse } from './send.js';
 export { accessLogLevel } from './access-log.js';
 export { requestLogger } from './log.js';
-export { currentRequest, enableRequestContext } from './context.js';
+export { currentJob, currentRequest, enableRequestContext } from './context.js';
+export { guard } from './guard.js';
 export { bindToRequest, watchEscapedErrors } from './process.js';
 export { isDraining, readiness } from './drain.js';
 export { normalize, ThrownValue, truncateBytes } from './normalize.js';
@@ -16,8 +17,10 @@ export type { Exchange, ErrorResponse, Recover } from './recover.js';
 export type { RequestContext } from './context.js';
 export type { DescribeRequest } from './process.js';
 export type { Readiness } from './drain.js';
+export type { GuardOptions } from './guard.js';
+export type { SnapshotOptions } from './snapshot.js';
 export type { SerializedError, NormalizedError } from './normalize.js';
-export type { RecoverReport, ReportRequest, ErrorOrigin } from './report.js';
+export type { RecoverReport, ReportRequest, ErrorOrigin, JobInfo } from './report.js';
 export type { MediaKind, RenderedBody } from './render.js';
 export type {
   RecoverOptions,

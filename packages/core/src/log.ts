@@ -48,6 +48,7 @@ export function logRecord(report: RecoverReport): Record<string, unknown> {
     req: report.request,
     responseStatus: report.request ? report.status : undefined,
     origin: report.origin,
+    job: report.job,
   };
 }
 

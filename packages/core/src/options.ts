@@ -1,4 +1,5 @@
 import type { MediaKind, RenderedBody } from './render.js';
+import type { SnapshotOptions } from './snapshot.js';
 import type { RecoverReport } from './report.js';
 
 /** pino's level names that recover logs at. */
@@ -57,6 +58,8 @@ export interface RecoverOptions {
   window?: number | undefined;
   /** Longest wait for in-flight requests when restarting, in ms, flushing included. Default 5000. */
   drainTimeout?: number | undefined;
+  /** Write Node's diagnostic report for escaped crashes into `dir`, at most one per `interval` ms (60000). */
+  report?: { dir: string; interval?: number | undefined } | undefined;
 }
 
 /** Options after validation, with defaults filled in. Resolved once, when the middleware is created. */
@@ -71,9 +74,10 @@ export interface ResolvedOptions {
   budget: number;
   window: number;
   drainTimeout: number;
+  report: SnapshotOptions | undefined;
 }
 
-const KNOWN = new Set(['logger', 'stackSize', 'expose', 'render', 'onError', 'level', 'process', 'budget', 'window', 'drainTimeout']);
+const KNOWN = new Set(['logger', 'stackSize', 'expose', 'render', 'onError', 'level', 'process', 'budget', 'window', 'drainTimeout', 'report']);
 const MAX_STACK_SIZE = 1024 * 1024;
 
 export function defaultLevel(status: number): LogLevel {
@@ -106,6 +110,7 @@ export function resolveOptions(options: unknown, ignore: readonly string[] = [])
     budget = 5,
     window = 60_000,
     drainTimeout = 5_000,
+    report,
   } = given;
   if (logger !== undefined && !isLogger(logger)) {
     throw new TypeError('recover: option "logger" must be a pino-compatible logger with error, warn and info methods');
@@ -120,6 +125,7 @@ export function resolveOptions(options: unknown, ignore: readonly string[] = [])
   integer('window', window, 1, 24 * 3_600_000);
   integer('drainTimeout', drainTimeout, 0, 10 * 60_000);
   return {
+    report: snapshotOptions(report),
     process,
     budget: budget as number,
     window: window as number,
@@ -131,6 +137,16 @@ export function resolveOptions(options: unknown, ignore: readonly string[] = [])
     onError: optionalFunction('onError', onError) as OnErrorHook | undefined,
     level: (optionalFunction('level', level) as LevelFn | undefined) ?? defaultLevel,
   };
+}
+
+function snapshotOptions(value: unknown): SnapshotOptions | undefined {
+  if (value === undefined) return undefined;
+  const { dir, interval = 60_000 } = (typeof value === 'object' && value !== null ? value : {}) as { dir?: unknown; interval?: unknown };
+  if (typeof dir !== 'string' || dir === '') {
+    throw new TypeError(`recover: option "report" must be { dir: string, interval?: number }, got ${describe(value)}`);
+  }
+  integer('report.interval', interval, 0, 24 * 3_600_000);
+  return { dir, interval: interval as number };
 }
 
 function integer(name: string, value: unknown, min: number, max: number): void {

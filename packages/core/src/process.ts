@@ -1,8 +1,9 @@
 import { AsyncResource } from 'node:async_hooks';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { currentRequest, enableRequestContext } from './context.js';
+import { currentJob, currentRequest, enableRequestContext } from './context.js';
 import { drainAndExit } from './drain.js';
 import { defaultLogger, writeStderr } from './log.js';
+import { scheduleSnapshot } from './snapshot.js';
 import type { Exchange, Recover } from './recover.js';
 import type { ErrorOrigin } from './report.js';
 import { sendErrorResponse } from './send.js';
@@ -65,20 +66,18 @@ function escaped(thrown: unknown, origin: ErrorOrigin): void {
     const { recover, describe } = guard;
     const fatal = goingDown(guard);
     const level = fatal ? 'fatal' : undefined;
-    const context = currentRequest();
+    // A job started from a request is background work: its escapes belong to the job, not the request.
+    const job = currentJob();
+    const context = job ? undefined : currentRequest();
     let requestLogger: Exchange['logger'];
     if (!context) {
-      recover.reportCrash(thrown, origin, level);
+      recover.reportCrash(thrown, origin, level, job);
     } else {
       requestLogger = answer(recover, describe, context.request, context.response, thrown, origin, level);
     }
-    if (fatal) {
-      drainAndExit({
-        drainTimeout: recover.options.drainTimeout,
-        logger: recover.options.logger ?? requestLogger ?? defaultLogger(),
-        exitCode: 1,
-      });
-    }
+    const logger = recover.options.logger ?? requestLogger ?? defaultLogger();
+    if (recover.options.report) scheduleSnapshot(recover.options.report, thrown, logger);
+    if (fatal) drainAndExit({ drainTimeout: recover.options.drainTimeout, logger, exitCode: 1 });
   } catch (failure) {
     // Throwing from an uncaughtException listener would end the process: the one thing not to do here.
     writeStderr('error', { origin }, 'recover: handling an escaped error failed', failure);

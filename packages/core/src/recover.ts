@@ -3,7 +3,7 @@ import { defaultLogger, logMessage, logRecord, writeReport, writeStderr } from '
 import { normalize, type NormalizedError } from './normalize.js';
 import { resolveOptions, type LogLevel, type Logger, type RecoverOptions, type ResolvedOptions } from './options.js';
 import { negotiate, renderBody, type RenderedBody } from './render.js';
-import { requestIdFor, type ErrorOrigin, type RecoverReport } from './report.js';
+import { requestIdFor, type ErrorOrigin, type JobInfo, type RecoverReport } from './report.js';
 import { defaultExpose, statusOf } from './status.js';
 import { recordTelemetry } from './telemetry.js';
 import { traceIdsFor, traceresponse, type TraceIds } from './trace.js';
@@ -37,7 +37,7 @@ export interface Recover {
    */
   handle(thrown: unknown, exchange: Exchange, origin?: ErrorOrigin, level?: LogLevel): ErrorResponse | undefined;
   /** Reports a process-level crash that no request owns. Never throws. */
-  reportCrash(thrown: unknown, origin: ErrorOrigin, level?: LogLevel): RecoverReport | undefined;
+  reportCrash(thrown: unknown, origin: ErrorOrigin, level?: LogLevel, job?: JobInfo): RecoverReport | undefined;
   readonly options: ResolvedOptions;
 }
 
@@ -84,6 +84,7 @@ export function createRecover(options?: RecoverOptions, ignore?: readonly string
         spanId: ids.spanId,
         requestId: requestIdFor(exchange.requestId, request.headers),
         request: { method: request.method ?? 'GET', url: exchange.url ?? request.url ?? '/', route: exchange.route },
+        job: undefined,
         headersSent: response.headersSent,
         thrown,
       };
@@ -106,7 +107,7 @@ export function createRecover(options?: RecoverOptions, ignore?: readonly string
     }
   }
 
-  function reportCrash(thrown: unknown, origin: ErrorOrigin, level?: LogLevel): RecoverReport | undefined {
+  function reportCrash(thrown: unknown, origin: ErrorOrigin, level?: LogLevel, job?: JobInfo): RecoverReport | undefined {
     let report: RecoverReport | undefined;
     try {
       const normalized = normalize(thrown, resolved.stackSize);
@@ -121,6 +122,7 @@ export function createRecover(options?: RecoverOptions, ignore?: readonly string
         spanId: ids.spanId,
         requestId: undefined,
         request: undefined,
+        job,
         headersSent: false,
         thrown,
       };

@@ -17,6 +17,12 @@ export interface ReportRequest {
   route: string | undefined;
 }
 
+/** A background job run by `guard`: its name and the id of this run. */
+export interface JobInfo {
+  name: string;
+  id: string;
+}
+
 /** Everything recover knows about one error. Built only when an error happens. */
 export interface RecoverReport {
   /** ISO-8601 time the error was caught. */
@@ -34,6 +40,8 @@ export interface RecoverReport {
   requestId: string | undefined;
   /** Absent for a process-level crash that no request owns. */
   request: ReportRequest | undefined;
+  /** The background job the error belongs to (`guard`), if any. */
+  job: JobInfo | undefined;
   /** True when the response had already started, so no error body could be sent. */
   headersSent: boolean;
   /** The value that was thrown, untouched, for forwarding (Sentry, a queue) from `onError`. */

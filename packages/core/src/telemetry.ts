@@ -20,6 +20,7 @@ export function recordTelemetry(report: RecoverReport, span: Span | undefined): 
     'http.response.status_code': report.status,
     ...(report.request?.route === undefined ? {} : { 'http.route': report.request.route }),
     'recover.origin': report.origin,
+    ...(report.job === undefined ? {} : { 'job.name': report.job.name }),
   };
   if (span) {
     const exception = { name: report.error.type, message: report.error.message, ...(report.error.stack === undefined ? {} : { stack: report.error.stack }) };

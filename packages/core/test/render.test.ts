@@ -16,6 +16,7 @@ function report(status: number, message: string, expose: boolean): RecoverReport
     spanId: '00f067aa0ba902b7',
     requestId: REQUEST_ID,
     request: { method: 'GET', url: '/x', route: undefined },
+    job: undefined,
     headersSent: false,
     thrown: new Error(message),
   };
