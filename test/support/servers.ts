@@ -3,8 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { trace } from '@opentelemetry/api';
 import Router from '@koa/router';
 import express from 'express';
+import express4 from 'express4';
 import Fastify from 'fastify';
 import Koa from 'koa';
+import Koa2 from 'koa2';
 import type { Logger } from 'pino';
 import { recover as recoverExpress } from '@recover/express';
 import recoverFastify from '@recover/fastify';
@@ -15,7 +17,8 @@ import { runScenario } from './scenarios.js';
 
 export type { Running } from './http.js';
 
-export const frameworks = ['express', 'fastify', 'koa'] as const;
+/** Every framework and major version recover supports, as the test matrix runs them. */
+export const frameworks = ['express', 'express4', 'fastify', 'koa', 'koa2'] as const;
 export type Framework = (typeof frameworks)[number];
 
 /** Header that makes the test server open an active SDK span around the request, as HTTP instrumentation would. */
@@ -40,8 +43,9 @@ function withServerSpan(listener: RequestListener): RequestListener {
  */
 export async function startServer(framework: Framework, logger: Logger, options: RecoverOptions = {}): Promise<Running> {
   switch (framework) {
-    case 'express': {
-      const app = express();
+    case 'express':
+    case 'express4': {
+      const app = (framework === 'express' ? express : express4)();
       app.get('/ok', (_req, res) => { res.json({ ok: true }); });
       app.get('/case/:name', (req, res) => runScenario(req.params.name, res));
       app.use(recoverExpress({ logger, ...options }));
@@ -61,8 +65,9 @@ export async function startServer(framework: Framework, logger: Logger, options:
       const { port } = app.server.address() as AddressInfo;
       return { url: `http://127.0.0.1:${port}`, server: app.server, close: () => app.close() };
     }
-    case 'koa': {
-      const app = new Koa();
+    case 'koa':
+    case 'koa2': {
+      const app = new (framework === 'koa' ? Koa : Koa2)();
       app.use(recoverKoa({ logger, ...options }));
       const router = new Router();
       router.get('/ok', (ctx) => { ctx.body = { ok: true }; });

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRecover, readiness, requestLogger, sendErrorResponse, watchEscapedErrors, type Exchange, type RecoverOptions } from '@recover/core';
-import { mountPathOf, reportFalsyThrows } from './router-layer.js';
+import { mountPathOf, patchRouterLayers } from './router-layer.js';
 
 /**
  * The parts of Express's request recover reads. An intersection, not `extends`: pino-http's types augment
@@ -27,7 +27,7 @@ export type RecoverErrorHandler = (err: unknown, req: IncomingMessage, res: Serv
  */
 export function recover(options?: RecoverOptions): RecoverErrorHandler {
   const core = createRecover(options);
-  reportFalsyThrows();
+  patchRouterLayers();
   watchEscapedErrors(core, describe);
   return function recoverExpress(err: unknown, req: ExpressRequest, res: ServerResponse, _next: (err?: unknown) => void): void {
     const answer = core.handle(err, { ...describe(req), request: req, response: res });

@@ -1,6 +1,7 @@
 // Express's router Layer, patched once per process, to learn what it keeps from error handlers:
-// a falsy synchronous throw, and the mount path of the route that matched.
+// a falsy synchronous throw, an Express 4 async rejection, and the mount path of the route that matched.
 import { createRequire } from 'node:module';
+import { join, sep } from 'node:path';
 import { ThrownValue } from '@recover/core';
 
 type Handler = (req: unknown, res: unknown, next: unknown) => unknown;
@@ -38,25 +39,29 @@ export function mountPathOf(req: object): string | undefined {
 
 /**
  * Express's router forwards a synchronous `throw` to `next(err)`, so `throw null` (or any falsy value)
- * reads as `next()` and the request ends as a 404. This makes the router's Layer wrap each request
- * handler, once, so a falsy throw reaches the error handlers as a `ThrownValue`. Done once per process,
- * on the express the application resolves; a router we do not recognise is left untouched.
+ * reads as `next()` and the request ends as a 404; Express 4 also drops a rejected promise from an async
+ * handler. This makes each router Layer the process has loaded wrap its request handler, once per layer,
+ * so a falsy throw reaches the error handlers as a `ThrownValue` and, on Express 4, a rejection is passed
+ * to `next(err)` as Express 5 does itself. A router we do not recognise is left untouched.
  */
-export function reportFalsyThrows(): void {
-  const prototype = layerPrototype();
-  if (!prototype || prototype[kPatched]) return;
-  const method = typeof prototype.handleRequest === 'function' ? 'handleRequest' : 'handle_request';
-  const original = prototype[method];
-  if (typeof original !== 'function') return;
-  prototype[method] = function handleRequest(this: Layer, req: unknown, res: unknown, next: unknown) {
-    rememberMountPath(req);
-    if (this[kGuarded] !== true) {
-      this[kGuarded] = true;
-      if (typeof this.handle === 'function' && this.handle.length <= 3) this.handle = guard(this.handle);
-    }
-    return original.call(this, req, res, next);
-  };
-  prototype[kPatched] = true;
+export function patchRouterLayers(): void {
+  for (const prototype of layerPrototypes()) {
+    if (prototype[kPatched]) continue;
+    // Express 5's router names it handleRequest and handles promises; Express 4's is handle_request.
+    const express4 = typeof prototype.handleRequest !== 'function';
+    const method = express4 ? 'handle_request' : 'handleRequest';
+    const original = prototype[method];
+    if (typeof original !== 'function') continue;
+    prototype[method] = function handleRequest(this: Layer, req: unknown, res: unknown, next: unknown) {
+      rememberMountPath(req);
+      if (this[kGuarded] !== true) {
+        this[kGuarded] = true;
+        if (typeof this.handle === 'function' && this.handle.length <= 3) this.handle = guard(this.handle, express4);
+      }
+      return original.call(this, req, res, next);
+    };
+    prototype[kPatched] = true;
+  }
 }
 
 // Two property writes, only for routes inside mounted routers: nothing is allocated per request.
@@ -68,35 +73,60 @@ function rememberMountPath(req: unknown): void {
   }
 }
 
-function guard(handler: Handler): Handler {
+function guard(handler: Handler, forwardRejections: boolean): Handler {
   // Three parameters, like the handler the router checked: error handlers (four) are never wrapped.
   const guarded = function (req: unknown, res: unknown, next: unknown): unknown {
+    let result: unknown;
     try {
-      return handler(req, res, next);
+      result = handler(req, res, next);
     } catch (thrown) {
       // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrowing what the handler threw, as is
       throw thrown || new ThrownValue(thrown);
     }
+    if (forwardRejections && typeof next === 'function' && isPromiseLike(result)) {
+      result.then(undefined, (reason: unknown) => {
+        (next as (error: unknown) => void)(reason || new ThrownValue(reason));
+      });
+    }
+    return result;
   };
   Object.defineProperty(guarded, 'name', { value: handler.name });
   return guarded;
 }
 
-function layerPrototype(): LayerPrototype | undefined {
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+// Express 4 ships its router inside (express/lib/router/layer.js); Express 5 uses the `router` package.
+const LAYER_PATHS = [join('lib', 'router', 'layer.js'), join('router', 'lib', 'layer.js')].map((path) => sep + path);
+
+/**
+ * The Layer prototypes of every Express router loaded in this process (an application can hold more than
+ * one copy of express), plus the one the express next to recover resolves to.
+ */
+function layerPrototypes(): Set<LayerPrototype> {
+  const found = new Set<LayerPrototype>();
+  const require = createRequire(import.meta.url);
+  const add = (Layer: unknown) => {
+    const prototype = (Layer as { prototype?: LayerPrototype } | undefined)?.prototype;
+    if (prototype) found.add(prototype);
+  };
+  for (const [path, module] of Object.entries(require.cache)) {
+    if (LAYER_PATHS.some((suffix) => path.endsWith(suffix))) add(module?.exports);
+  }
   try {
-    const require = createRequire(import.meta.url);
     const fromExpress = createRequire(require.resolve('express'));
-    // Express 4 ships its router inside; Express 5 depends on the `router` package.
     for (const path of ['./lib/router/layer.js', 'router/lib/layer.js']) {
       try {
-        const Layer = fromExpress(path) as { prototype?: LayerPrototype };
-        if (Layer.prototype) return Layer.prototype;
+        add(fromExpress(path));
+        break;
       } catch {
         // not this major version of express
       }
     }
   } catch {
-    // express not resolvable from here: nothing to patch
+    // express not resolvable from here: only the loaded copies are patched
   }
-  return undefined;
+  return found;
 }
