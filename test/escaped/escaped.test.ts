@@ -114,3 +114,20 @@ describe('escaped errors: background jobs and diagnostic reports', () => {
     }
   });
 });
+
+describe('escaped errors: other process-level listeners', () => {
+  it('still run, and recover says once that they may end the process', async () => {
+    const child = await startChild('koa', { OTHER_LISTENER: '1' });
+    try {
+      for (let i = 0; i < 2; i++) assert.equal((await send(`${child.url}/escape/timer`, { 'x-request-id': randomUUID() })).status, 500);
+      await waitFor(() => (child.lines.filter((line) => line.msg === 'other listener saw it').length === 2 ? true : undefined), 'the other listener, twice');
+      const notes = child.lines.filter((line) => (line.msg ?? '').startsWith('recover: other process-level error listeners'));
+      assert.equal(notes.length, 1, 'said once');
+      assert.deepEqual(notes[0]?.otherListeners, { uncaughtException: 1, unhandledRejection: 0 });
+      assert.equal(notes[0].level, 40);
+      assert.equal((await send(`${child.url}/ok`)).status, 200);
+    } finally {
+      child.process.kill();
+    }
+  });
+});

@@ -16,6 +16,8 @@ interface Guard {
   describe: DescribeRequest | undefined;
   /** Times of recent escaped crashes, newest last, at most `budget + 1` of them. */
   crashes: number[];
+  /** Whether the other process-level listeners have been looked for (at the first escape). */
+  checkedOthers: boolean;
 }
 
 let guard: Guard | undefined;
@@ -30,7 +32,7 @@ export function watchEscapedErrors(recover: Recover, describe?: DescribeRequest)
   if (recover.options.process === false) return;
   enableRequestContext();
   if (guard) return;
-  guard = { recover, describe, crashes: [] };
+  guard = { recover, describe, crashes: [], checkedOthers: false };
   // A listener on `uncaughtException` is what stops Node from exiting: keep-serving means exactly that.
   process.on('uncaughtException', onUncaughtException);
   process.on('unhandledRejection', onUnhandledRejection);
@@ -76,11 +78,33 @@ function escaped(thrown: unknown, origin: ErrorOrigin): void {
       requestLogger = answer(recover, describe, context.request, context.response, thrown, origin, level);
     }
     const logger = recover.options.logger ?? requestLogger ?? defaultLogger();
+    if (!guard.checkedOthers) {
+      guard.checkedOthers = true;
+      noteOtherListeners(logger);
+    }
     if (recover.options.report) scheduleSnapshot(recover.options.report, thrown, logger);
     if (fatal) drainAndExit({ drainTimeout: recover.options.drainTimeout, logger, exitCode: 1 });
   } catch (failure) {
     // Throwing from an uncaughtException listener would end the process: the one thing not to do here.
     writeStderr('error', { origin }, 'recover: handling an escaped error failed', failure);
+  }
+}
+
+/**
+ * Other `uncaughtException`/`unhandledRejection` listeners (Sentry, an APM, close-with-grace) run too, and
+ * one of them may end the process whatever recover's policy says. Said once, so the logs explain an exit.
+ */
+function noteOtherListeners(logger: NonNullable<Exchange['logger']>): void {
+  const uncaught = process.listeners('uncaughtException').filter((listener) => listener !== onUncaughtException).length;
+  const unhandled = process.listeners('unhandledRejection').filter((listener) => listener !== onUnhandledRejection).length;
+  if (uncaught + unhandled === 0) return;
+  try {
+    logger.warn(
+      { otherListeners: { uncaughtException: uncaught, unhandledRejection: unhandled } },
+      'recover: other process-level error listeners are installed; any of them may end the process',
+    );
+  } catch {
+    // the note is not worth a fallback line
   }
 }
 
