@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
 
@@ -23,6 +24,13 @@ export class LogCapture {
   /** Lines that carry an error report for the request with this id. */
   reportsFor(requestId: string): LogLine[] {
     return this.lines.filter((line) => 'err' in line && (line.requestId === requestId || line.reqId === requestId));
+  }
+
+  /** The one report line for the request with this id; fails the test if there is none or more. */
+  onlyReportFor(requestId: string): LogLine {
+    const reports = this.reportsFor(requestId);
+    assert.equal(reports.length, 1, `exactly one report for ${requestId}, got ${reports.length}`);
+    return reports[0] as LogLine;
   }
 }
 

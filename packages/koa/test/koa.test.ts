@@ -64,12 +64,6 @@ describe('koa: recover', () => {
     await server.close();
   });
 
-  function reportFor(requestId: string): LogLine {
-    const reports = capture.reportsFor(requestId);
-    assert.equal(reports.length, 1, `exactly one report for ${requestId}, got ${reports.length}`);
-    return reports[0] as LogLine;
-  }
-
   it('answers a crash with problem+json and logs the route', async () => {
     const requestId = randomUUID();
     const response = await send(`${server.url}/items/9`, { 'x-request-id': requestId });
@@ -78,7 +72,7 @@ describe('koa: recover', () => {
     const body = JSON.parse(response.body) as Record<string, unknown>;
     assert.equal(body.requestId, requestId);
     assert.equal(body.detail, undefined);
-    const line = reportFor(requestId);
+    const line = capture.onlyReportFor(requestId);
     assert.equal(line.level, 50);
     assert.equal(errOf(line).type, 'RangeError');
     assert.deepEqual(line.req, { method: 'GET', url: '/items/9', route: '/items/:id' });
@@ -90,7 +84,7 @@ describe('koa: recover', () => {
     assert.equal(response.status, 500);
     assert.equal(response.broken, false);
     assert.equal(response.headers['content-type'], PROBLEM);
-    assert.equal(errOf(reportFor(requestId)).type, 'null');
+    assert.equal(errOf(capture.onlyReportFor(requestId)).type, 'null');
   });
 
   it('an error after writeHead(200) and write() cuts the response off and logs one line', async () => {
@@ -99,7 +93,7 @@ describe('koa: recover', () => {
     assert.ok(response.status === 200 || response.status === 0, `status ${response.status}`);
     assert.equal(response.broken, true, 'the client must see a cut-off response, not a complete 200');
     assert.ok(!response.body.includes('traceId'), 'no second response was written');
-    const line = reportFor(requestId);
+    const line = capture.onlyReportFor(requestId);
     assert.equal(line.level, 50);
     assert.equal(errOf(line).message, 'late secret after headers');
   });
@@ -120,7 +114,7 @@ describe('koa: recover', () => {
     const body = JSON.parse(response.body) as Record<string, unknown>;
     assert.equal(body.detail, 'nope');
     assert.equal(body.title, 'Forbidden');
-    assert.equal(reportFor(requestId).level, 30);
+    assert.equal(capture.onlyReportFor(requestId).level, 30);
   });
 
   it('the server keeps serving after errors', async () => {
