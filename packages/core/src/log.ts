@@ -4,6 +4,11 @@ import type { RecoverReport } from './report.js';
 
 const LEVEL_NUMBERS: Record<LogLevel, number> = { fatal: 60, error: 50, warn: 40, info: 30, debug: 20, trace: 10 };
 
+/** True for the pino level names recover logs at. */
+export function isLogLevel(value: unknown): value is LogLevel {
+  return typeof value === 'string' && Object.hasOwn(LEVEL_NUMBERS, value);
+}
+
 // The report's `err` and `req` are already serialized; the logger's own serializers (pino's err
 // serializer, pino-http's req serializer) would rename the type or read fields that are not there.
 const KEEP: Record<string, (value: never) => unknown> = { err: (value) => value, req: (value) => value };

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { defaultLogger, logMessage, logRecord, writeReport, writeStderr } from './log.js';
+import { defaultLogger, isLogLevel, logMessage, logRecord, writeReport, writeStderr } from './log.js';
 import { normalize, type NormalizedError } from './normalize.js';
-import { resolveOptions, type LogLevel, type Logger, type RecoverOptions, type ResolvedOptions } from './options.js';
+import { defaultLevel, resolveOptions, type LogLevel, type Logger, type RecoverOptions, type ResolvedOptions } from './options.js';
 import { negotiate, renderBody, type RenderedBody } from './render.js';
 import { requestIdFor, type ErrorOrigin, type JobInfo, type RecoverReport } from './report.js';
 import { defaultExpose, statusOf } from './status.js';
@@ -166,12 +166,12 @@ export function createRecover(options?: RecoverOptions, ignore?: readonly string
     }
   }
 
-  function levelFor(status: number) {
+  function levelFor(status: number): LogLevel {
     try {
       const level = resolved.level(status);
-      return Object.hasOwn(LEVELS, level) ? level : status >= 500 ? 'error' : 'info';
+      return isLogLevel(level) ? level : defaultLevel(status);
     } catch {
-      return status >= 500 ? 'error' : 'info';
+      return defaultLevel(status);
     }
   }
 
@@ -212,8 +212,6 @@ export function createRecover(options?: RecoverOptions, ignore?: readonly string
 
   return { handle, reportCrash, options: resolved };
 }
-
-const LEVELS = { fatal: 1, error: 1, warn: 1, info: 1, debug: 1, trace: 1 };
 
 /** Reached only if recover's own code fails: a bare 500, and a stderr line that says so. */
 function lastResort(report: RecoverReport | undefined, thrown: unknown, failure: unknown): ErrorResponse {
