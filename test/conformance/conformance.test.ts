@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { LogCapture, captureStderr, type LogLine } from '../support/capture.js';
-import { send, type RawResponse } from '../support/http.js';
+import { abortAfterFirstChunk, send, type RawResponse } from '../support/http.js';
 import { installTelemetry } from '../support/otel.js';
 import { scenarios, type LoggedError, type Scenario } from '../support/scenarios.js';
 import { START_SPAN, frameworks, startServer, type Running } from '../support/servers.js';
@@ -140,6 +140,23 @@ for (const framework of frameworks) {
       }
     });
 
+    it('a client that hangs up mid-stream is logged at info as 499, without a stack, and counted apart from errors', async () => {
+      const requestId = randomUUID();
+      const errorsBefore = await counted('recover.errors', '499');
+      const closedBefore = await counted('recover.client_closed', '499');
+      await abortAfterFirstChunk(`${server.url}/stream`, { 'x-request-id': requestId });
+      const deadline = Date.now() + 3000;
+      while (capture.reportsFor(requestId).length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+      const [line, ...more] = capture.reportsFor(requestId);
+      assert.ok(line, 'the closed connection is still recorded');
+      assert.equal(more.length, 0);
+      assert.equal(line.level, 30);
+      assert.equal(line.responseStatus, 499);
+      assert.equal((line.err as LoggedError).stack, undefined);
+      assert.equal(await counted('recover.client_closed', '499'), closedBefore + 1);
+      assert.equal(await counted('recover.errors', '499'), errorsBefore, 'not an error of ours');
+    });
+
     it('keeps serving: a healthy route answers 200 after every failure above', async () => {
       const response = await send(`${server.url}/ok`);
       assert.equal(response.status, 200);
@@ -148,10 +165,16 @@ for (const framework of frameworks) {
   });
 }
 
-/** recover.errors for this framework's test server and status, as the metrics SDK would export it. */
+/** recover.errors for the case routes and a status, as the metrics SDK would export it. */
 async function errorCount(_framework: string, status: string): Promise<number> {
   const points = await telemetry.counterPoints('recover.errors');
   return points
     .filter((point) => String(point.attributes['http.response.status_code']) === status && point.attributes['http.route'] === '/case/:name')
     .reduce((sum, point) => sum + point.value, 0);
+}
+
+/** A counter's total for one status, over every route. */
+async function counted(name: string, status: string): Promise<number> {
+  const points = await telemetry.counterPoints(name);
+  return points.filter((point) => String(point.attributes['http.response.status_code']) === status).reduce((sum, point) => sum + point.value, 0);
 }

@@ -131,3 +131,22 @@ describe('escaped errors: other process-level listeners', () => {
     }
   });
 });
+
+describe('escaped errors: a client that left', () => {
+  it('is logged at info as 499 and never spends the crash budget', async () => {
+    const child = await startChild('express', { RECOVER_BUDGET: '0' });
+    try {
+      const requestId = randomUUID();
+      const response = await send(`${child.url}/client-gone`, { 'x-request-id': requestId });
+      assert.equal(response.broken, true);
+      const line = await waitFor(() => child.lines.find((candidate) => candidate.requestId === requestId && 'err' in candidate), 'the 499 line');
+      assert.equal(line.level, 30);
+      assert.equal(line.responseStatus, 499);
+      assert.equal(line.origin, 'uncaughtException');
+      assert.equal((await send(`${child.url}/ok`)).status, 200, 'a budget of 0 was not spent');
+      assert.equal(child.process.exitCode, null);
+    } finally {
+      child.process.kill();
+    }
+  });
+});

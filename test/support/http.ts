@@ -73,3 +73,19 @@ export function send(url: string, headers: Record<string, string> = {}, method =
     req.end();
   });
 }
+
+/** Requests `url`, reads the first chunk of the body, then hangs up: a client that went away. */
+export function abortAfterFirstChunk(url: string, headers: Record<string, string> = {}): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { headers }, (res) => {
+      res.once('data', () => {
+        req.destroy();
+        resolve();
+      });
+    });
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ECONNRESET') reject(error);
+    });
+    req.end();
+  });
+}

@@ -1,4 +1,6 @@
 import type { ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import createError from 'http-errors';
 
 /** One way a request handler can fail, and what a user must see because of it. */
@@ -116,6 +118,14 @@ export const scenarios = {
     headers: { 'retry-after': '7' },
     level: 50,
   },
+  'upstream-reset': {
+    // ECONNRESET from a call the handler made, while the client still waits: a crash, not a client that left.
+    run() { throw Object.assign(new Error('socket hang up calling billing at 10.0.0.9'), { code: 'ECONNRESET' }); },
+    status: 500,
+    type: 'Error',
+    secret: '10.0.0.9',
+    level: 50,
+  },
   'after-headers': {
     run(response: ServerResponse) {
       response.writeHead(200, { 'content-type': 'text/plain' });
@@ -136,4 +146,16 @@ export function runScenario(name: string, response: ServerResponse): unknown {
   const scenario = (scenarios as Record<string, Scenario>)[name];
   if (!scenario) throw createError(400, `unknown scenario ${name}`);
   return scenario.run(response);
+}
+
+/** Streams a long body slowly; a client that hangs up makes the pipeline reject, as real streaming code does. */
+export async function streamSlowly(response: ServerResponse): Promise<void> {
+  async function* chunks() {
+    for (let i = 0; i < 200; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      yield `chunk ${i}\n`;
+    }
+  }
+  response.writeHead(200, { 'content-type': 'text/plain' });
+  await pipeline(Readable.from(chunks()), response);
 }

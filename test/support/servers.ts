@@ -13,7 +13,7 @@ import recoverFastify from '@recover/fastify';
 import { recover as recoverKoa } from '@recover/koa';
 import type { RecoverOptions } from '@recover/core';
 import { listen, type Running } from './http.js';
-import { runScenario } from './scenarios.js';
+import { runScenario, streamSlowly } from './scenarios.js';
 
 export type { Running } from './http.js';
 
@@ -48,6 +48,7 @@ export async function startServer(framework: Framework, logger: Logger, options:
       const app = (framework === 'express' ? express : express4)();
       app.get('/ok', (_req, res) => { res.json({ ok: true }); });
       app.get('/case/:name', (req, res) => runScenario(req.params.name, res));
+      app.get('/stream', (_req, res) => streamSlowly(res));
       app.use(recoverExpress({ logger, ...options }));
       return listen(createServer(withServerSpan(app)));
     }
@@ -61,6 +62,7 @@ export async function startServer(framework: Framework, logger: Logger, options:
       await app.register(recoverFastify, options);
       app.get('/ok', () => ({ ok: true }));
       app.get<{ Params: { name: string } }>('/case/:name', (request, reply) => runScenario(request.params.name, reply.raw));
+      app.get('/stream', (_request, reply) => streamSlowly(reply.raw));
       await app.listen({ port: 0, host: '127.0.0.1' });
       const { port } = app.server.address() as AddressInfo;
       return { url: `http://127.0.0.1:${port}`, server: app.server, close: () => app.close() };
@@ -72,6 +74,7 @@ export async function startServer(framework: Framework, logger: Logger, options:
       const router = new Router();
       router.get('/ok', (ctx) => { ctx.body = { ok: true }; });
       router.get('/case/:name', (ctx) => runScenario(ctx.params.name ?? '', ctx.res));
+      router.get('/stream', (ctx) => streamSlowly(ctx.res));
       app.use(router.routes());
       const handle = app.callback(); // Koa answers its own rejections: the promise never rejects
       return listen(createServer(withServerSpan((request, response) => { void handle(request, response); })));

@@ -11,7 +11,8 @@ export { statusOf, statusText } from './status.js';
 export { negotiate, renderBody, escapeHtml } from './render.js';
 export { parseTraceparent, traceresponse } from './trace.js';
 export { resolveOptions, defaultLevel, isLogger } from './options.js';
-export { ERROR_COUNTER } from './telemetry.js';
+export { CLIENT_CLOSED_COUNTER, ERROR_COUNTER } from './telemetry.js';
+export { CLIENT_CLOSED, isClientGone } from './client.js';
 
 export type { Exchange, ErrorResponse, Recover } from './recover.js';
 export type { RequestContext } from './context.js';

@@ -1,8 +1,10 @@
 import { AsyncResource } from 'node:async_hooks';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isClientGone } from './client.js';
 import { currentJob, currentRequest, enableRequestContext } from './context.js';
 import { drainAndExit } from './drain.js';
 import { defaultLogger, writeStderr } from './log.js';
+import { normalize } from './normalize.js';
 import { scheduleSnapshot } from './snapshot.js';
 import type { Exchange, Recover } from './recover.js';
 import type { ErrorOrigin } from './report.js';
@@ -66,11 +68,13 @@ function escaped(thrown: unknown, origin: ErrorOrigin): void {
   try {
     if (!guard) return;
     const { recover, describe } = guard;
-    const fatal = goingDown(guard);
+    const owner = currentJob() ? undefined : currentRequest();
+    // A client that closed its connection is not a crash: it never spends the budget.
+    const fatal = owner !== undefined && clientLeft(thrown, owner.request, owner.response) ? false : goingDown(guard);
     const level = fatal ? 'fatal' : undefined;
     // A job started from a request is background work: its escapes belong to the job, not the request.
     const job = currentJob();
-    const context = job ? undefined : currentRequest();
+    const context = owner;
     let requestLogger: Exchange['logger'];
     if (!context) {
       recover.reportCrash(thrown, origin, level, job);
@@ -106,6 +110,10 @@ function noteOtherListeners(logger: NonNullable<Exchange['logger']>): void {
   } catch {
     // the note is not worth a fallback line
   }
+}
+
+function clientLeft(thrown: unknown, request: IncomingMessage, response: ServerResponse): boolean {
+  return isClientGone(normalize(thrown, 0).error, request, response);
 }
 
 /** Answers the request that owns an escaped error; returns that request's logger. */

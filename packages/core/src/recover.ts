@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { defaultLogger, isLogLevel, logMessage, logRecord, writeReport, writeStderr } from './log.js';
+import { CLIENT_CLOSED, isClientGone } from './client.js';
 import { normalize, type NormalizedError } from './normalize.js';
 import { defaultLevel, resolveOptions, type LogLevel, type Logger, type RecoverOptions, type ResolvedOptions } from './options.js';
 import { negotiate, renderBody, type RenderedBody } from './render.js';
@@ -71,15 +72,17 @@ export function createRecover(options?: RecoverOptions, ignore?: readonly string
     try {
       const { request, response } = exchange;
       const normalized = normalize(thrown, resolved.stackSize);
+      const clientGone = isClientGone(normalized.error, request, response);
       // An escaped error is a crash whatever status it carries: its request gets a 500.
-      const status = origin === 'handler' ? statusOf(normalized) : 500;
+      const status = clientGone ? CLIENT_CLOSED : origin === 'handler' ? statusOf(normalized) : 500;
       const ids = traceIdsFor(request.headers);
       report = {
         time: new Date().toISOString(),
         origin,
         status,
         expose: status < 500 && exposes(thrown, normalized, status),
-        error: normalized.error,
+        // A closed connection is not a bug: its stack says nothing worth the bytes.
+        error: clientGone ? { ...normalized.error, stack: undefined } : normalized.error,
         traceId: ids.traceId,
         spanId: ids.spanId,
         requestId: requestIdFor(exchange.requestId, request.headers),
@@ -91,9 +94,9 @@ export function createRecover(options?: RecoverOptions, ignore?: readonly string
       const previous = (response as Marked)[kReported];
       if (!previous || !Object.is(previous.thrown, thrown)) {
         (response as Marked)[kReported] = { thrown };
-        emit(report, exchange.logger, ids, level);
+        emit(report, exchange.logger, ids, clientGone ? (level ?? 'info') : level);
       }
-      if (report.headersSent) {
+      if (report.headersSent || clientGone) {
         // Too late for an error body: a broken response beats a hang or a 200 that lies.
         if (!response.writableEnded) response.destroy();
         return undefined;

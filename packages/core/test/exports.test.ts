@@ -37,6 +37,7 @@ const PUBLIC_FUNCTIONS = [
   'enableRequestContext',
   'escapeHtml',
   'guard',
+  'isClientGone',
   'isDraining',
   'isLogger',
   'negotiate',
