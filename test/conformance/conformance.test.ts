@@ -157,6 +157,16 @@ for (const framework of frameworks) {
       assert.equal(await counted('recover.errors', '499'), errorsBefore, 'not an error of ours');
     });
 
+    it('masks credentials in the query string of the logged URL', async () => {
+      const requestId = randomUUID();
+      const token = `tok-${randomUUID()}`;
+      const response = await send(`${server.url}/case/sync-throw?page=2&access_token=${token}&password=${token}`, { 'x-request-id': requestId });
+      assert.equal(response.status, 500);
+      const [line] = capture.reportsFor(requestId);
+      assert.equal((line?.req as { url: string }).url, '/case/sync-throw?page=2&access_token=[REDACTED]&password=[REDACTED]');
+      assert.ok(!capture.raw.some((raw) => raw.includes(token)), 'the token is in no log line');
+    });
+
     it('keeps serving: a healthy route answers 200 after every failure above', async () => {
       const response = await send(`${server.url}/ok`);
       assert.equal(response.status, 200);

@@ -13,6 +13,7 @@ export { parseTraceparent, traceresponse } from './trace.js';
 export { resolveOptions, defaultLevel, isLogger } from './options.js';
 export { CLIENT_CLOSED_COUNTER, ERROR_COUNTER } from './telemetry.js';
 export { CLIENT_CLOSED, isClientGone } from './client.js';
+export { loggableUrl } from './report.js';
 
 export type { Exchange, ErrorResponse, Recover } from './recover.js';
 export type { RequestContext } from './context.js';

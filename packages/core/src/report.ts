@@ -61,3 +61,31 @@ export function requestIdFor(frameworkId: unknown, headers: IncomingHttpHeaders)
   if (typeof incoming === 'string' && REQUEST_ID.test(incoming)) return incoming;
   return randomUUID();
 }
+
+// Query parameters whose values are credentials: tokens, passwords, secrets, API keys, signatures, sessions.
+const SECRET_PARAM = /token|passw(?:or)?d|pwd|secret|api[-_]?key|^key$|^auth|signature|^sig$|session|credential|^code$/i;
+const MAX_URL = 2048;
+
+/**
+ * The URL as it may be logged: values of credential-like query parameters replaced by `[REDACTED]`, and
+ * the whole bounded to 2048 characters. `/login?user=ann&password=x` → `/login?user=ann&password=[REDACTED]`.
+ */
+export function loggableUrl(url: string): string {
+  const query = url.indexOf('?');
+  const bounded = url.length > MAX_URL ? `${url.slice(0, MAX_URL)}…` : url;
+  if (query === -1 || query >= MAX_URL) return bounded;
+  const params = bounded.slice(query + 1).split('&').map((param) => {
+    const equals = param.indexOf('=');
+    const name = equals === -1 ? param : param.slice(0, equals);
+    return equals !== -1 && SECRET_PARAM.test(decodeName(name)) ? `${name}=[REDACTED]` : param;
+  });
+  return `${bounded.slice(0, query)}?${params.join('&')}`;
+}
+
+function decodeName(name: string): string {
+  try {
+    return decodeURIComponent(name.replace(/\+/g, ' '));
+  } catch {
+    return name; // malformed percent-encoding: match the raw name
+  }
+}

@@ -40,6 +40,7 @@ const PUBLIC_FUNCTIONS = [
   'isClientGone',
   'isDraining',
   'isLogger',
+  'loggableUrl',
   'negotiate',
   'normalize',
   'parseTraceparent',
