@@ -21,6 +21,7 @@ export type { DescribeRequest } from './process.js';
 export type { Readiness } from './drain.js';
 export type { GuardOptions } from './guard.js';
 export type { SnapshotOptions } from './snapshot.js';
+export type { LogLimit } from './storm.js';
 export type { SerializedError, NormalizedError } from './normalize.js';
 export type { RecoverReport, ReportRequest, ErrorOrigin, JobInfo } from './report.js';
 export type { MediaKind, RenderedBody } from './render.js';

@@ -1,5 +1,6 @@
 import type { MediaKind, RenderedBody } from './render.js';
 import type { SnapshotOptions } from './snapshot.js';
+import type { LogLimit } from './storm.js';
 import type { RecoverReport } from './report.js';
 
 /** pino's level names that recover logs at. */
@@ -60,6 +61,8 @@ export interface RecoverOptions {
   drainTimeout?: number | undefined;
   /** Write Node's diagnostic report for escaped crashes into `dir`, at most one per `interval` ms (60000). */
   report?: { dir: string; interval?: number | undefined } | undefined;
+  /** Full reports per kind of error per interval, then one summary line. Default 10 per 10000 ms; `false` logs all. */
+  logLimit?: { reports?: number | undefined; interval?: number | undefined } | false | undefined;
 }
 
 /** Options after validation, with defaults filled in. Resolved once, when the middleware is created. */
@@ -75,9 +78,10 @@ export interface ResolvedOptions {
   window: number;
   drainTimeout: number;
   report: SnapshotOptions | undefined;
+  logLimit: LogLimit | false;
 }
 
-const KNOWN = new Set(['logger', 'stackSize', 'expose', 'render', 'onError', 'level', 'process', 'budget', 'window', 'drainTimeout', 'report']);
+const KNOWN = new Set(['logger', 'stackSize', 'expose', 'render', 'onError', 'level', 'process', 'budget', 'window', 'drainTimeout', 'report', 'logLimit']);
 const MAX_STACK_SIZE = 1024 * 1024;
 
 export function defaultLevel(status: number): LogLevel {
@@ -111,6 +115,7 @@ export function resolveOptions(options: unknown, ignore: readonly string[] = [])
     window = 60_000,
     drainTimeout = 5_000,
     report,
+    logLimit,
   } = given;
   if (logger !== undefined && !isLogger(logger)) {
     throw new TypeError('recover: option "logger" must be a pino-compatible logger with error, warn and info methods');
@@ -125,6 +130,7 @@ export function resolveOptions(options: unknown, ignore: readonly string[] = [])
   integer('window', window, 1, 24 * 3_600_000);
   integer('drainTimeout', drainTimeout, 0, 10 * 60_000);
   return {
+    logLimit: logLimitOptions(logLimit),
     report: snapshotOptions(report),
     process,
     budget: budget as number,
@@ -137,6 +143,17 @@ export function resolveOptions(options: unknown, ignore: readonly string[] = [])
     onError: optionalFunction('onError', onError) as OnErrorHook | undefined,
     level: (optionalFunction('level', level) as LevelFn | undefined) ?? defaultLevel,
   };
+}
+
+function logLimitOptions(value: unknown): LogLimit | false {
+  if (value === false) return false;
+  if (value !== undefined && (typeof value !== 'object' || value === null)) {
+    throw new TypeError(`recover: option "logLimit" must be { reports?, interval? } or false, got ${describe(value)}`);
+  }
+  const { reports = 10, interval = 10_000 } = (value ?? {}) as { reports?: unknown; interval?: unknown };
+  integer('logLimit.reports', reports, 0, 1_000_000);
+  integer('logLimit.interval', interval, 1, 24 * 3_600_000);
+  return { reports: reports as number, interval: interval as number };
 }
 
 function snapshotOptions(value: unknown): SnapshotOptions | undefined {

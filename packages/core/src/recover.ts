@@ -6,6 +6,7 @@ import { defaultLevel, resolveOptions, type LogLevel, type Logger, type RecoverO
 import { negotiate, renderBody, type RenderedBody } from './render.js';
 import { loggableUrl, requestIdFor, type ErrorOrigin, type JobInfo, type RecoverReport } from './report.js';
 import { defaultExpose, statusOf } from './status.js';
+import { LogStormLimiter } from './storm.js';
 import { recordTelemetry } from './telemetry.js';
 import { traceIdsFor, traceresponse, type TraceIds } from './trace.js';
 
@@ -66,6 +67,7 @@ const SAFE_VALUE = /^[\t\x20-\x7e\x80-\xff]{0,1024}$/;
  */
 export function createRecover(options?: RecoverOptions, ignore?: readonly string[]): Recover {
   const resolved = resolveOptions(options, ignore);
+  const limiter = resolved.logLimit === false ? undefined : new LogStormLimiter(resolved.logLimit);
 
   function handle(thrown: unknown, exchange: Exchange, origin: ErrorOrigin = 'handler', level?: LogLevel): ErrorResponse | undefined {
     let report: RecoverReport | undefined;
@@ -149,7 +151,9 @@ export function createRecover(options?: RecoverOptions, ignore?: readonly string
   /** Log line, span and counter, `onError`: each guarded so one failing does not stop the others. */
   function emit(report: RecoverReport, requestLogger: Logger | undefined, ids: TraceIds, override?: LogLevel): void {
     const level = override ?? levelFor(report.status);
-    writeReport(resolved.logger ?? requestLogger ?? defaultLogger(), level, report);
+    const logger = resolved.logger ?? requestLogger ?? defaultLogger();
+    // In a flood of one error, the first reports are logged and the rest summarised; telemetry counts all.
+    if (!limiter || limiter.admit(report, logger)) writeReport(logger, level, report);
     try {
       recordTelemetry(report, ids.span);
     } catch (failure) {

@@ -29,6 +29,7 @@ describe('resolveOptions: defaults', () => {
       assert.equal(resolved.budget, 5);
       assert.equal(resolved.window, 60_000);
       assert.equal(resolved.drainTimeout, 5_000);
+      assert.deepEqual(resolved.logLimit, { reports: 10, interval: 10_000 });
     });
   }
 
@@ -93,6 +94,11 @@ describe('resolveOptions: a bad option throws a TypeError naming it', () => {
     ['window', '60s'],
     ['drainTimeout', -1],
     ['drainTimeout', 60 * 60_000],
+    ['logLimit', true],
+    ['logLimit', { reports: -1 }],
+    ['logLimit', { interval: 0 }],
+    ['report', { dir: '' }],
+    ['report', '/tmp/reports'],
   ];
   for (const [option, value] of bad) {
     it(`${option}: ${inspect(value)}`, () => {

@@ -1,0 +1,113 @@
+import { writeStderr } from './log.js';
+import type { Logger } from './options.js';
+import type { RecoverReport } from './report.js';
+
+/** How many full reports of one kind of error are logged per interval before they are summarised. */
+export interface LogLimit {
+  /** Full reports per fingerprint per interval. Default 10. */
+  reports: number;
+  /** The interval, in ms. Default 10000. */
+  interval: number;
+}
+
+interface Bucket {
+  started: number;
+  reported: number;
+  suppressed: number;
+  /** Trace ids of a few suppressed reports, to find them in traces. */
+  samples: string[];
+  fingerprint: { type: string; frame: string | undefined; route: string | undefined };
+  logger: Logger | undefined;
+  timer: NodeJS.Timeout | undefined;
+}
+
+const MAX_SAMPLES = 5;
+// Beyond this many kinds of error at once, the oldest bucket is dropped: the limiter must not leak.
+const MAX_BUCKETS = 1000;
+
+/**
+ * Keeps a flood of one error from becoming the outage: per fingerprint (error type, top stack frame,
+ * route), the first `reports` per `interval` are logged in full; the rest are counted, and one line
+ * `suppressed K similar` with sample trace ids closes the interval. Telemetry still counts every error.
+ */
+export class LogStormLimiter {
+  private readonly buckets = new Map<string, Bucket>();
+
+  constructor(private readonly limit: LogLimit) {}
+
+  /** True when this report is to be logged in full; false when it is counted into the summary. */
+  admit(report: RecoverReport, logger: Logger | undefined): boolean {
+    const fingerprint = fingerprintOf(report);
+    const key = `${fingerprint.type}\u0000${fingerprint.frame ?? ''}\u0000${fingerprint.route ?? ''}`;
+    const now = Date.now();
+    let bucket = this.buckets.get(key);
+    if (bucket && now - bucket.started >= this.limit.interval && bucket.timer === undefined) {
+      this.buckets.delete(key);
+      bucket = undefined;
+    }
+    if (!bucket) {
+      if (this.buckets.size >= MAX_BUCKETS) this.evictOldest();
+      bucket = { started: now, reported: 0, suppressed: 0, samples: [], fingerprint, logger, timer: undefined };
+      this.buckets.set(key, bucket);
+    }
+    if (bucket.reported < this.limit.reports) {
+      bucket.reported += 1;
+      return true;
+    }
+    bucket.suppressed += 1;
+    bucket.logger = logger;
+    if (bucket.samples.length < MAX_SAMPLES) bucket.samples.push(report.traceId);
+    if (bucket.timer === undefined) {
+      const current = bucket;
+      const wait = Math.max(0, current.started + this.limit.interval - now);
+      current.timer = setTimeout(() => {
+        this.summarise(key, current);
+      }, wait);
+      current.timer.unref(); // a pending summary must not keep the process alive
+    }
+    return false;
+  }
+
+  private summarise(key: string, bucket: Bucket): void {
+    this.buckets.delete(key);
+    const record = {
+      fingerprint: bucket.fingerprint,
+      suppressed: bucket.suppressed,
+      sampleTraceIds: bucket.samples,
+      intervalMs: this.limit.interval,
+    };
+    const message = `recover: suppressed ${bucket.suppressed} similar`;
+    try {
+      const logger = bucket.logger;
+      if (logger) logger.warn(record, message);
+      else writeStderr('warn', record, message, undefined);
+    } catch (failure) {
+      writeStderr('warn', record, message, failure);
+    }
+  }
+
+  private evictOldest(): void {
+    const [oldestKey, oldest] = this.buckets.entries().next().value ?? [];
+    if (oldestKey === undefined || oldest === undefined) return;
+    if (oldest.timer) {
+      clearTimeout(oldest.timer);
+      this.summarise(oldestKey, oldest);
+    } else {
+      this.buckets.delete(oldestKey);
+    }
+  }
+}
+
+/** Error type, the first stack frame (where it was thrown), and the route: what makes errors "similar". */
+function fingerprintOf(report: RecoverReport): Bucket['fingerprint'] {
+  const stack = report.error.stack;
+  let frame: string | undefined;
+  if (stack !== undefined) {
+    const at = stack.indexOf('\n    at ');
+    if (at !== -1) {
+      const end = stack.indexOf('\n', at + 1);
+      frame = stack.slice(at + 8, end === -1 ? undefined : end).slice(0, 300);
+    }
+  }
+  return { type: report.error.type, frame, route: report.request?.route ?? report.job?.name };
+}
