@@ -4,11 +4,11 @@ import { inspect } from 'node:util';
 import { pino } from 'pino';
 import { createRecover, defaultLevel, isLogger, resolveOptions, type RecoverOptions } from '@recover/core';
 
-/** Asserts that `fn` throws a TypeError whose message names `option`. */
+/** Asserts that `fn` throws a TypeError whose message names `option` (or one of its fields, `"option.field"`). */
 function throwsNaming(fn: () => unknown, option: string): void {
   assert.throws(fn, (error: unknown) => {
     assert.ok(error instanceof TypeError, `expected a TypeError, got ${String(error)}`);
-    assert.ok(error.message.includes(`"${option}"`), `message does not name "${option}": ${error.message}`);
+    assert.match(error.message, new RegExp(`"${option}(\\.\\w+)?"`), `message does not name "${option}": ${error.message}`);
     return true;
   });
 }
