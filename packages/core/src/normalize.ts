@@ -100,7 +100,7 @@ function serialize(value: unknown, stackSize: number, seen: Set<object>, depth: 
     cause: undefined,
     aggregateErrors: undefined,
   };
-  const stack = readData(value, 'stack');
+  const stack = readStack(value);
   if (typeof stack === 'string' && stackSize > 0) result.stack = truncateBytes(stack, stackSize);
   const code = readData(value, 'code');
   if (typeof code === 'string' || typeof code === 'number') result.code = bound(String(code), 128);
@@ -137,7 +137,7 @@ function domException(value: DOMException, stackSize: number): SerializedError {
   } catch {
     // not a real DOMException after all
   }
-  const stack = readData(value, 'stack');
+  const stack = readStack(value);
   return { type, message, stack: typeof stack === 'string' && stackSize > 0 ? truncateBytes(stack, stackSize) : undefined };
 }
 
@@ -182,6 +182,38 @@ function typeName(value: object): string {
   }
   const name = readData(value, 'name');
   return typeof name === 'string' && name !== '' ? bound(name, 128) : 'Object';
+}
+
+// Node 20 stores `stack` as a data property; from Node 21 (V8 12) it is an own accessor whose getter is one
+// built-in function shared by every error of a realm. That getter, and only that one, is safe to call.
+// eslint-disable-next-line @typescript-eslint/unbound-method -- kept for its identity; called with .call(error)
+const V8_STACK_GETTER: unknown = Object.getOwnPropertyDescriptor(new Error(), 'stack')?.get;
+const NATIVE = /^function \(\) \{ \[native code\] \}$/;
+
+/** An error's stack: a data property, or V8's own stack getter (also another realm's). No user getter runs. */
+function readStack(value: object): unknown {
+  const descriptor = safeDescriptor(value, 'stack');
+  if (!descriptor) return readData(value, 'stack');
+  if ('value' in descriptor) return descriptor.value;
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- checked, then called with .call(value)
+  const getter: unknown = descriptor.get;
+  if (typeof getter !== 'function' || !isV8StackGetter(getter)) return undefined;
+  try {
+    return (getter as (this: object) => unknown).call(value);
+  } catch {
+    return undefined;
+  }
+}
+
+function isV8StackGetter(getter: object): boolean {
+  if (getter === V8_STACK_GETTER) return true;
+  if (types.isProxy(getter)) return false;
+  // Another realm's copy: native, and nameless (a bound function is native too, but named "bound …").
+  try {
+    return ownData(getter, 'name') === '' && NATIVE.test(Function.prototype.toString.call(getter));
+  } catch {
+    return false;
+  }
 }
 
 /** A data property found on the object or its prototype chain. Accessors are skipped: no getter runs. */

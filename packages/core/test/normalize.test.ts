@@ -356,6 +356,28 @@ function splitMarker(stack: string): { kept: string; dropped: number | undefined
   return match?.[1] === undefined ? { kept: stack, dropped: undefined } : { kept: stack.slice(0, match.index), dropped: Number(match[1]) };
 }
 
+describe('normalize: stack accessors', () => {
+  it("reads V8's own stack on every Node version (a data property on 20, a built-in accessor from 21)", () => {
+    const thrown = new Error('where');
+    assert.match(normalize(thrown).error.stack ?? '', /^Error: where\n {4}at /);
+  });
+
+  it('never calls a stack getter an object defines itself, nor a bound function posing as one', () => {
+    let ran = 0;
+    const getter = () => {
+      ran += 1;
+      return 'forged stack';
+    };
+    const own = new Error('own getter');
+    Object.defineProperty(own, 'stack', { get: getter });
+    const bound = new Error('bound getter');
+    Object.defineProperty(bound, 'stack', { get: getter.bind(null) });
+    assert.equal(normalize(own).error.stack, undefined);
+    assert.equal(normalize(bound).error.stack, undefined);
+    assert.equal(ran, 0);
+  });
+});
+
 describe('normalize: stack size', () => {
   it('keeps a long stack within stackSize bytes, marker included, and the marker counts the bytes cut', () => {
     const thrown = new Error('long');
