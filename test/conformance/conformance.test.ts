@@ -157,6 +157,29 @@ for (const framework of frameworks) {
       assert.equal(await counted('recover.errors', '499'), errorsBefore, 'not an error of ours');
     });
 
+    it('attacker text in a message stays inside one JSON log line', async () => {
+      const requestId = randomUUID();
+      const before = capture.raw.length;
+      await send(`${server.url}/case/forged-lines`, { 'x-request-id': requestId });
+      const written = capture.raw.slice(before).filter((raw) => raw.includes(requestId));
+      assert.equal(written.length, 1, 'one line');
+      assert.ok(!capture.raw.some((raw) => raw.startsWith('{"level":60,"msg":"forged"')), 'no forged line');
+      // eslint-disable-next-line no-control-regex -- control characters are what must not appear raw
+      assert.ok(!/[\u0000-\u001f]/.test(written[0] as string), 'no raw CR, LF or other control character inside the line');
+      assert.match((capture.onlyReportFor(requestId).err as LoggedError).message, /\r\n\{"level":60/);
+    });
+
+    it('bad percent-encoding in the URL is a 400, logged at info, not a crash', async () => {
+      const requestId = randomUUID();
+      const response = await send(`${server.url}/case/%E0%A4%A`, { 'x-request-id': requestId });
+      assert.equal(response.status, 400);
+      // Fastify rejects a bad URL itself (FST_ERR_BAD_URL) before routing, so no error handler sees it.
+      if (framework !== 'fastify') assert.equal(response.headers['content-type'], 'application/problem+json; charset=utf-8');
+      assert.doesNotMatch(response.body, STACK_FRAME);
+      const lines = capture.reportsFor(requestId);
+      assert.ok(lines.every((line) => line.level === 30), 'a client mistake is info, not error');
+    });
+
     it('masks credentials in the query string of the logged URL', async () => {
       const requestId = randomUUID();
       const token = `tok-${randomUUID()}`;

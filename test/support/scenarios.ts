@@ -118,6 +118,14 @@ export const scenarios = {
     headers: { 'retry-after': '7' },
     level: 50,
   },
+  'forged-lines': {
+    // Attacker text that reached a message: CR/LF, a line separator and a fake log line.
+    run() { throw new Error('bad input: x\r\n{"level":60,"msg":"forged"}\u2028<script>alert(1)</script>'); },
+    status: 500,
+    type: 'Error',
+    secret: 'forged',
+    level: 50,
+  },
   'upstream-reset': {
     // ECONNRESET from a call the handler made, while the client still waits: a crash, not a client that left.
     run() { throw Object.assign(new Error('socket hang up calling billing at 10.0.0.9'), { code: 'ECONNRESET' }); },
