@@ -180,6 +180,21 @@ for (const framework of frameworks) {
       assert.ok(lines.every((line) => line.level === 30), 'a client mistake is info, not error');
     });
 
+    it('logs only allowlisted headers: Authorization, Cookie and API keys never', async () => {
+      const requestId = randomUUID();
+      const secret = randomUUID();
+      await send(`${server.url}/case/sync-throw`, {
+        'x-request-id': requestId,
+        'user-agent': 'conformance/1.0',
+        authorization: `Bearer ${secret}`,
+        cookie: `session=${secret}`,
+        'x-api-key': secret,
+      });
+      const line = capture.onlyReportFor(requestId);
+      assert.deepEqual((line.req as { headers?: unknown }).headers, { 'user-agent': 'conformance/1.0' });
+      assert.ok(!capture.raw.some((raw) => raw.includes(secret)), 'no credential in any log line');
+    });
+
     it('masks credentials in the query string of the logged URL', async () => {
       const requestId = randomUUID();
       const token = `tok-${randomUUID()}`;

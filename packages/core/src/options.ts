@@ -61,6 +61,8 @@ export interface RecoverOptions {
   drainTimeout?: number | undefined;
   /** Write Node's diagnostic report for escaped crashes into `dir`, at most one per `interval` ms (60000). */
   report?: { dir: string; interval?: number | undefined } | undefined;
+  /** Request headers the log line may carry. Default `user-agent`, `content-type`, `content-length`; credentials never. */
+  logHeaders?: readonly string[] | undefined;
   /** Full reports per kind of error per interval, then one summary line. Default 10 per 10000 ms; `false` logs all. */
   logLimit?: { reports?: number | undefined; interval?: number | undefined } | false | undefined;
 }
@@ -79,9 +81,10 @@ export interface ResolvedOptions {
   drainTimeout: number;
   report: SnapshotOptions | undefined;
   logLimit: LogLimit | false;
+  logHeaders: readonly string[];
 }
 
-const KNOWN = new Set(['logger', 'stackSize', 'expose', 'render', 'onError', 'level', 'process', 'budget', 'window', 'drainTimeout', 'report', 'logLimit']);
+const KNOWN = new Set(['logger', 'stackSize', 'expose', 'render', 'onError', 'level', 'process', 'budget', 'window', 'drainTimeout', 'report', 'logLimit', 'logHeaders']);
 const MAX_STACK_SIZE = 1024 * 1024;
 
 export function defaultLevel(status: number): LogLevel {
@@ -116,6 +119,7 @@ export function resolveOptions(options: unknown, ignore: readonly string[] = [])
     drainTimeout = 5_000,
     report,
     logLimit,
+    logHeaders = DEFAULT_LOG_HEADERS,
   } = given;
   if (logger !== undefined && !isLogger(logger)) {
     throw new TypeError('recover: option "logger" must be a pino-compatible logger with error, warn and info methods');
@@ -130,6 +134,7 @@ export function resolveOptions(options: unknown, ignore: readonly string[] = [])
   integer('window', window, 1, 24 * 3_600_000);
   integer('drainTimeout', drainTimeout, 0, 10 * 60_000);
   return {
+    logHeaders: logHeaderNames(logHeaders),
     logLimit: logLimitOptions(logLimit),
     report: snapshotOptions(report),
     process,
@@ -143,6 +148,22 @@ export function resolveOptions(options: unknown, ignore: readonly string[] = [])
     onError: optionalFunction('onError', onError) as OnErrorHook | undefined,
     level: (optionalFunction('level', level) as LevelFn | undefined) ?? defaultLevel,
   };
+}
+
+const DEFAULT_LOG_HEADERS: readonly string[] = ['user-agent', 'content-type', 'content-length'];
+// Headers that carry credentials: never logged, whatever the allowlist says.
+const NEVER_LOGGED = /^(authorization|proxy-authorization|cookie|set-cookie|x-api-key|api-key|x-auth-token|x-access-token|x-csrf-token|x-xsrf-token|x-amz-security-token)$|token|secret|password/;
+
+function logHeaderNames(value: unknown): readonly string[] {
+  if (!Array.isArray(value) || !value.every((name) => typeof name === 'string' && name !== '')) {
+    throw new TypeError(`recover: option "logHeaders" must be an array of header names, got ${describe(value)}`);
+  }
+  const names = (value as string[]).map((name) => name.toLowerCase());
+  const refused = names.find((name) => NEVER_LOGGED.test(name));
+  if (refused !== undefined) {
+    throw new TypeError(`recover: option "logHeaders" lists "${refused}", which carries credentials and is never logged`);
+  }
+  return names;
 }
 
 function logLimitOptions(value: unknown): LogLimit | false {

@@ -4,7 +4,7 @@ import { CLIENT_CLOSED, isClientGone } from './client.js';
 import { normalize, type NormalizedError } from './normalize.js';
 import { defaultLevel, resolveOptions, type LogLevel, type Logger, type RecoverOptions, type ResolvedOptions } from './options.js';
 import { negotiate, renderBody, type RenderedBody } from './render.js';
-import { loggableUrl, requestIdFor, type ErrorOrigin, type JobInfo, type RecoverReport } from './report.js';
+import { loggableHeaders, loggableUrl, requestIdFor, type ErrorOrigin, type JobInfo, type RecoverReport } from './report.js';
 import { defaultExpose, statusOf } from './status.js';
 import { LogStormLimiter } from './storm.js';
 import { recordTelemetry } from './telemetry.js';
@@ -88,7 +88,12 @@ export function createRecover(options?: RecoverOptions, ignore?: readonly string
         traceId: ids.traceId,
         spanId: ids.spanId,
         requestId: requestIdFor(exchange.requestId, request.headers),
-        request: { method: request.method ?? 'GET', url: loggableUrl(exchange.url ?? request.url ?? '/'), route: exchange.route },
+        request: {
+          method: request.method ?? 'GET',
+          url: loggableUrl(exchange.url ?? request.url ?? '/'),
+          route: exchange.route,
+          headers: loggableHeaders(request.headers, resolved.logHeaders),
+        },
         job: undefined,
         headersSent: response.headersSent,
         thrown,

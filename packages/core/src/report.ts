@@ -15,6 +15,8 @@ export interface ReportRequest {
   url: string;
   /** The matched route pattern (`/users/:id`), when the framework knows it. */
   route: string | undefined;
+  /** The allowlisted request headers (option `logHeaders`), when present. */
+  headers?: Record<string, string> | undefined;
 }
 
 /** A background job run by `guard`: its name and the id of this run. */
@@ -88,4 +90,17 @@ function decodeName(name: string): string {
   } catch {
     return name; // malformed percent-encoding: match the raw name
   }
+}
+
+/** The request headers named in `allowed`, values bounded to 256 characters; undefined when none is present. */
+export function loggableHeaders(headers: IncomingHttpHeaders, allowed: readonly string[]): Record<string, string> | undefined {
+  let picked: Record<string, string> | undefined;
+  for (const name of allowed) {
+    const value = headers[name];
+    if (value === undefined) continue;
+    const text = Array.isArray(value) ? value.join(', ') : value;
+    picked ??= {};
+    picked[name] = text.length > 256 ? `${text.slice(0, 256)}…` : text;
+  }
+  return picked;
 }

@@ -30,6 +30,7 @@ describe('resolveOptions: defaults', () => {
       assert.equal(resolved.window, 60_000);
       assert.equal(resolved.drainTimeout, 5_000);
       assert.deepEqual(resolved.logLimit, { reports: 10, interval: 10_000 });
+      assert.deepEqual(resolved.logHeaders, ['user-agent', 'content-type', 'content-length']);
     });
   }
 
@@ -94,6 +95,12 @@ describe('resolveOptions: a bad option throws a TypeError naming it', () => {
     ['window', '60s'],
     ['drainTimeout', -1],
     ['drainTimeout', 60 * 60_000],
+    ['logHeaders', 'user-agent'],
+    ['logHeaders', ['user-agent', 42]],
+    ['logHeaders', ['authorization']],
+    ['logHeaders', ['Cookie']],
+    ['logHeaders', ['X-API-Key']],
+    ['logHeaders', ['x-github-token']],
     ['logLimit', true],
     ['logLimit', { reports: -1 }],
     ['logLimit', { interval: 0 }],

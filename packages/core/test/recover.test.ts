@@ -91,7 +91,8 @@ describe('recover: the log line', () => {
     assert.match(String(line.span_id), /^[0-9a-f]{16}$/);
     assert.notEqual(line.span_id, PARENT_SPAN);
     assert.equal(line.requestId, 'log-line-1');
-    assert.deepEqual(line.req, { method: 'POST', url: '/orders/7?expand=1', route: '/orders/:id' });
+    // content-length is on the default header allowlist; the request sent no user-agent or content-type.
+    assert.deepEqual(line.req, { method: 'POST', url: '/orders/7?expand=1', route: '/orders/:id', headers: { 'content-length': '0' } });
     assert.equal(line.responseStatus, 500);
     assert.equal(line.origin, 'handler');
 
