@@ -68,25 +68,25 @@ function escaped(thrown: unknown, origin: ErrorOrigin): void {
   try {
     if (!guard) return;
     const { recover, describe } = guard;
-    const owner = currentJob() ? undefined : currentRequest();
-    // A client that closed its connection is not a crash: it never spends the budget.
-    const fatal = owner !== undefined && clientLeft(thrown, owner.request, owner.response) ? false : goingDown(guard);
-    const level = fatal ? 'fatal' : undefined;
     // A job started from a request is background work: its escapes belong to the job, not the request.
     const job = currentJob();
-    const context = owner;
+    const owner = job ? undefined : currentRequest();
+    // A client that closed its connection is not a crash: no budget spent, no diagnostic report.
+    const gone = owner !== undefined && clientLeft(thrown, owner.request, owner.response);
+    const fatal = !gone && goingDown(guard);
+    const level = fatal ? 'fatal' : undefined;
     let requestLogger: Exchange['logger'];
-    if (!context) {
+    if (!owner) {
       recover.reportCrash(thrown, origin, level, job);
     } else {
-      requestLogger = answer(recover, describe, context.request, context.response, thrown, origin, level);
+      requestLogger = answer(recover, describe, owner.request, owner.response, thrown, origin, level);
     }
     const logger = recover.options.logger ?? requestLogger ?? defaultLogger();
     if (!guard.checkedOthers) {
       guard.checkedOthers = true;
       noteOtherListeners(logger);
     }
-    if (recover.options.report) scheduleSnapshot(recover.options.report, thrown, logger);
+    if (recover.options.report && !gone) scheduleSnapshot(recover.options.report, thrown, logger);
     if (fatal) drainAndExit({ drainTimeout: recover.options.drainTimeout, logger, exitCode: 1 });
   } catch (failure) {
     // Throwing from an uncaughtException listener would end the process: the one thing not to do here.
