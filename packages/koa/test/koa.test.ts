@@ -51,14 +51,19 @@ function routes(): Router {
   return router;
 }
 
+/** A Koa app with recover first and the shared routes, on a loopback port. */
+function startApp(capture: LogCapture): Promise<Running> {
+  const app = new Koa();
+  app.use(recover({ logger: capture.logger }));
+  app.use(routes().routes());
+  return listen(app.callback());
+}
+
 describe('koa: recover', () => {
   const capture = new LogCapture();
   let server: Running;
   before(async () => {
-    const app = new Koa();
-    app.use(recover({ logger: capture.logger }));
-    app.use(routes().routes());
-    server = await listen(app.callback());
+    server = await startApp(capture);
   });
   after(async () => {
     await server.close();
@@ -178,10 +183,7 @@ describe("koa: without listeners, Koa's default printer stays quiet", () => {
   const capture = new LogCapture();
   let server: Running;
   before(async () => {
-    const app = new Koa();
-    app.use(recover({ logger: capture.logger }));
-    app.use(routes().routes());
-    server = await listen(app.callback());
+    server = await startApp(capture);
   });
   after(async () => {
     await server.close();
