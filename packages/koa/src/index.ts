@@ -1,12 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createRecover, readiness, requestLogger, watchEscapedErrors, type RecoverOptions } from '@recover/core';
+import { createRecover, readiness, requestLogger, sendErrorResponse, watchEscapedErrors, type Exchange, type Recover, type RecoverOptions } from '@recover/core';
 
-/** The parts of Koa's application recover uses: its `error` event. */
+/** The parts of Koa's application recover uses: its `error` event, and the prototype of every ctx. */
 interface KoaApplication {
   listeners(event: 'error'): ((...args: unknown[]) => unknown)[];
   emit(event: 'error', error: unknown, context: unknown): boolean;
   onerror?: unknown;
+  context: { onerror: (this: KoaContext, error: unknown) => void; [kAdopted]?: true };
 }
+
+const kAdopted = Symbol.for('recover.koa.onerror');
 
 /** The raw request; pino-http (and koa-pino-logger, built on it) sets `id` and `log` on it. */
 type RawRequest = IncomingMessage & { id?: unknown; log?: unknown };
@@ -46,17 +49,11 @@ export function recover(options?: RecoverOptions): RecoverMiddleware {
   // An escaped error only has the bare request: pino-http's id and logger are on it, Koa's ctx is not.
   watchEscapedErrors(core, (req: RawRequest) => ({ requestId: req.id, logger: requestLogger(req.log) }));
   return async function recoverKoa(ctx: KoaContext, next: () => Promise<unknown>): Promise<void> {
+    if (ctx.app.context[kAdopted] !== true) adoptKoaErrors(ctx.app, core);
     try {
       await next();
     } catch (thrown) {
-      const answer = core.handle(thrown, {
-        request: ctx.req,
-        response: ctx.res,
-        url: ctx.originalUrl,
-        route: typeof ctx._matchedRoute === 'string' ? ctx._matchedRoute : undefined,
-        requestId: ctx.req.id,
-        logger: requestLogger(ctx.req.log),
-      });
+      const answer = core.handle(thrown, exchangeOf(ctx));
       notifyListeners(ctx, thrown);
       if (!answer) {
         // Headers were sent and recover destroyed the response: Koa has nothing left to write.
@@ -73,11 +70,54 @@ export function recover(options?: RecoverOptions): RecoverMiddleware {
   };
 }
 
+function exchangeOf(ctx: KoaContext): Exchange {
+  return {
+    request: ctx.req,
+    response: ctx.res,
+    url: ctx.originalUrl,
+    route: typeof ctx._matchedRoute === 'string' ? ctx._matchedRoute : undefined,
+    requestId: ctx.req.id,
+    logger: requestLogger(ctx.req.log),
+  };
+}
+
+/**
+ * Some errors never pass through middleware: a `ctx.body` stream that fails, or a response destroyed
+ * with an error (a failed `pipeline` into `ctx.res`). Koa sends those to `ctx.onerror`, whose default
+ * printer would dump them on stderr. Once per app, `ctx.onerror` is routed through recover instead: the
+ * error is reported (once per response, whichever path sees it first), answered if nothing was sent yet,
+ * and the app's own `error` listeners are still told.
+ */
+function adoptKoaErrors(app: KoaApplication, core: Recover): void {
+  const context = app.context;
+  const original = context.onerror;
+  context.onerror = function recoverOnerror(this: KoaContext, error: unknown): void {
+    if (error === null || error === undefined) {
+      original.call(this, error); // Koa's own no-op for "no error"
+      return;
+    }
+    const answer = core.handle(error, exchangeOf(this));
+    notifyListeners(this, error);
+    if (!answer) return;
+    try {
+      sendErrorResponse(this.res, answer);
+    } catch {
+      this.res.destroy();
+    }
+  };
+  context[kAdopted] = true;
+}
+
+// The error last announced per response: each error reaches the app's listeners once, whichever path saw it.
+const announced = new WeakMap<ServerResponse, unknown>();
+
 /**
  * Emits Koa's `error` event for the application's own listeners, as Koa does for every error, but only
  * when there is one besides Koa's default printer: recover's log line replaces that printer's output.
  */
 function notifyListeners(ctx: KoaContext, thrown: unknown): void {
+  if (announced.has(ctx.res) && Object.is(announced.get(ctx.res), thrown)) return;
+  announced.set(ctx.res, thrown);
   try {
     const app = ctx.app;
     if (!app.listeners('error').some((listener) => listener !== app.onerror)) return;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import Router from '@koa/router';
 import Koa, { type Context } from 'koa';
@@ -213,6 +214,50 @@ describe("koa: without listeners, Koa's default printer stays quiet", () => {
     const reports = capture.reportsFor(requestId);
     assert.equal(reports.length, 1);
     assert.equal((reports[0] as LogLine).level, 50);
+  });
+});
+
+describe('koa: a ctx.body stream that fails after headers (Koa sends it to ctx.onerror, not to middleware)', () => {
+  it('is reported once by recover, cut off for the client, told to listeners once, and not printed by Koa', async () => {
+    const capture = new LogCapture();
+    const heard: unknown[] = [];
+    const app = new Koa();
+    app.on('error', (error: unknown) => {
+      heard.push(error);
+    });
+    app.use(recover({ logger: capture.logger }));
+    app.use((ctx) => {
+      ctx.type = 'text/plain';
+      ctx.body = new Readable({
+        read() {
+          this.push('first chunk\n');
+          setImmediate(() => this.destroy(new Error('upstream stream failed')));
+        },
+      });
+    });
+    const running = await listen(app.callback());
+    const printed: unknown[][] = [];
+    const originalConsoleError = console.error;
+    console.error = (...args: unknown[]) => {
+      printed.push(args);
+    };
+    try {
+      const requestId = randomUUID();
+      const { result: response, stderr } = await captureStderr(async () => {
+        const sent = await send(running.url, { 'x-request-id': requestId });
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        return sent;
+      });
+      assert.equal(response.broken, true, 'the client sees a cut-off body, not a complete 200');
+      assert.equal(stderr, '');
+      assert.deepEqual(printed, []);
+      const line = capture.onlyReportFor(requestId);
+      assert.equal((line.err as { message: string }).message, 'upstream stream failed');
+      assert.equal(heard.length, 1, 'the app listener hears it once');
+    } finally {
+      console.error = originalConsoleError;
+      await running.close();
+    }
   });
 });
 
