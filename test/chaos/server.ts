@@ -1,0 +1,193 @@
+// The chaos suite's server: one route per way of failing, in its own process, with recover set up the
+// one-line way. Usage: node --import tsx test/chaos/server.ts <express|express4|fastify|koa|koa2>
+// It prints pino lines on stdout (synchronously), the first one `{"msg":"listening","port":N}`.
+// Routes: GET /chaos/<kind> for every kind in KINDS (kinds.ts), GET /rss (the process's RSS in bytes).
+import { EventEmitter } from 'node:events';
+import type { ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import Router from '@koa/router';
+import express from 'express';
+import express4 from 'express4';
+import Fastify, { LogController } from 'fastify';
+import createError from 'http-errors';
+import Koa from 'koa';
+import Koa2 from 'koa2';
+import { pino } from 'pino';
+import type { RecoverOptions } from '@recover/core';
+import { bindToRequest, recover as recoverExpress } from '@recover/express';
+import recoverFastify from '@recover/fastify';
+import { recover as recoverKoa } from '@recover/koa';
+import { HUGE_MARK, KINDS, SECRET, type KindName } from './kinds.js';
+
+const framework = process.argv[2];
+const logger = pino(pino.destination({ dest: 1, sync: true }));
+const options: RecoverOptions = { logger, budget: 1_000_000, logLimit: false };
+
+// Built once: a 1 MB message, and a 1 MB stack of plausible frames that name internal paths.
+const HUGE_MESSAGE = `${SECRET} ${HUGE_MARK} `.repeat(Math.ceil(1024 * 1024 / (SECRET.length + HUGE_MARK.length + 2)));
+const HUGE_STACK = `Error: ${SECRET} huge stack\n${'    at internalBilling (/srv/app/internal/billing.js:12:34)\n'.repeat(1024 * 1024 / 60)}`;
+
+// Shared code: an emitter fired from a timer started outside any request (a pool, a queue client).
+const bus = new EventEmitter();
+bus.setMaxListeners(0);
+setInterval(() => bus.emit('tick'), 2).unref();
+
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+function circular(): object {
+  const value: Record<string, unknown> = { note: `${SECRET} circular` };
+  value.self = value;
+  return value;
+}
+
+function hostileProxy(): object {
+  return new Proxy({}, {
+    get() { throw new Error(`${SECRET} proxy get trap ran`); },
+    getPrototypeOf() { throw new Error(`${SECRET} proxy getPrototypeOf trap ran`); },
+    ownKeys() { throw new Error(`${SECRET} proxy ownKeys trap ran`); },
+    has() { throw new Error(`${SECRET} proxy has trap ran`); },
+    getOwnPropertyDescriptor() { throw new Error(`${SECRET} proxy descriptor trap ran`); },
+  });
+}
+
+function throwingGetter(): object {
+  return {
+    get message(): string { throw new Error(`${SECRET} getter ran`); },
+    get stack(): string { throw new Error(`${SECRET} stack getter ran`); },
+    toString(): string { throw new Error(`${SECRET} toString ran`); },
+    note: `${SECRET} getter object`,
+  };
+}
+
+/** A body that fails after its first chunk, as a broken upstream or file read does. */
+function failingReadable(): Readable {
+  let sent = false;
+  return new Readable({
+    read() {
+      if (!sent) {
+        sent = true;
+        this.push('first chunk\n');
+      } else {
+        setImmediate(() => this.destroy(new Error(`${SECRET} stream source failed`)));
+      }
+    },
+  });
+}
+
+/** A long, slow body: the first chunk at once, then one every 20 ms. */
+async function* slowChunks(): AsyncGenerator<string> {
+  yield 'chunk 0\n';
+  for (let i = 1; i < 100; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    yield `chunk ${i}\n`;
+  }
+}
+
+/** How each kind fails, on the raw response so one table serves every framework. */
+const RUN: Record<KindName, (res: ServerResponse, id: string) => unknown> = {
+  'healthy': () => undefined,
+  'sync-throw': () => { throw new Error(`${SECRET} sync password=hunter2`); },
+  'async-reject': async () => { await tick(); throw new TypeError(`${SECRET} async in /srv/app/internal/billing.js`); },
+  'timer-escape': (_res, id) => setTimeout(() => { throw new Error(`${SECRET} timer escaped ${id}`); }, 1),
+  // eslint-disable-next-line @typescript-eslint/no-floating-promises -- the floating promise is the point
+  'floating-rejection': (_res, id) => { Promise.reject(new Error(`${SECRET} floating rejection ${id}`)); },
+  'emitter-throw': (_res, id) => bus.once('tick', bindToRequest(() => { throw new Error(`${SECRET} emitter listener ${id}`); })),
+  'throw-null': () => { throw null; },
+  'throw-string': () => { throw `${SECRET} string token=abc123`; },
+  'throw-number': () => { throw 4242; },
+  'throw-symbol': () => { throw Symbol(`${SECRET} symbol`); },
+  'throw-plain': () => { throw { code: 'E_PLAIN', note: `${SECRET} plain` }; },
+  'throw-circular': () => { throw circular(); },
+  'throw-proxy': () => { throw hostileProxy(); },
+  'throw-getter': () => { throw throwingGetter(); },
+  'cause-chain': () => {
+    throw new Error('outer failure', { cause: new RangeError(`${SECRET} inner cause`, { cause: new Error(`${SECRET} root cause`) }) });
+  },
+  'aggregate': async () => {
+    await tick();
+    throw new AggregateError([new Error(`${SECRET} first part`), new SyntaxError(`${SECRET} second part`)], 'many failed');
+  },
+  'http-4xx-expose': () => { throw createError(404, 'No such widget'); },
+  'http-4xx-hidden': () => { throw createError(422, `${SECRET} validation internals`, { expose: false }); },
+  'status-5xx': () => { throw Object.assign(new Error(`${SECRET} upstream at 10.0.0.7`), { statusCode: 503 }); },
+  'after-headers': (res) => {
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.write('partial body ');
+    throw new Error(`${SECRET} late failure after headers`);
+  },
+  'stream-error': async (res) => {
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    await pipeline(failingReadable(), res);
+  },
+  'client-abort': async (res) => {
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    await pipeline(Readable.from(slowChunks()), res);
+  },
+  'huge-message': () => { throw new Error(HUGE_MESSAGE); },
+  'huge-stack': () => { throw Object.assign(new Error(`${SECRET} huge stack`), { stack: HUGE_STACK }); },
+};
+
+const idOf = (header: string | string[] | undefined) => String(header);
+const rss = () => ({ rss: process.memoryUsage().rss });
+
+function listening(port: number): void {
+  logger.info({ port }, 'listening');
+}
+
+switch (framework) {
+  case 'express':
+  case 'express4': {
+    const app = (framework === 'express' ? express : express4)();
+    app.get('/rss', (_req, res) => { res.json(rss()); });
+    for (const kind of KINDS) {
+      const run = RUN[kind.name];
+      app.get(`/chaos/${kind.name}`, (req, res) => {
+        if (kind.name === 'healthy') { res.json({ ok: true }); return undefined; }
+        return run(res, idOf(req.headers['x-request-id']));
+      });
+    }
+    app.use(recoverExpress(options));
+    const server = app.listen(0, '127.0.0.1', () => { listening((server.address() as AddressInfo).port); });
+    break;
+  }
+  case 'fastify': {
+    const app = Fastify({ loggerInstance: logger, logController: new LogController({ disableRequestLogging: true }), requestIdHeader: 'x-request-id' });
+    await app.register(recoverFastify, options);
+    app.get('/rss', () => rss());
+    for (const kind of KINDS) {
+      const run = RUN[kind.name];
+      app.get(`/chaos/${kind.name}`, (request, reply) => {
+        if (kind.name === 'healthy') return { ok: true };
+        const result = run(reply.raw, idOf(request.headers['x-request-id']));
+        // An escaped error's reply is left pending, like a handler waiting on the work that fails.
+        return kind.escapes ? reply : result;
+      });
+    }
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    listening((app.server.address() as AddressInfo).port);
+    break;
+  }
+  case 'koa':
+  case 'koa2': {
+    const app = new (framework === 'koa' ? Koa : Koa2)();
+    app.use(recoverKoa(options));
+    const router = new Router();
+    router.get('/rss', (ctx) => { ctx.body = rss(); });
+    for (const kind of KINDS) {
+      const run = RUN[kind.name];
+      router.get(`/chaos/${kind.name}`, async (ctx) => {
+        if (kind.name === 'healthy') { ctx.body = { ok: true }; return; }
+        await Promise.resolve(run(ctx.res, idOf(ctx.get('x-request-id'))));
+        if (kind.escapes) await new Promise(() => {}); // waits for work that will never report back
+        ctx.respond = false; // the response was written on ctx.res
+      });
+    }
+    app.use(router.routes());
+    const server = app.listen(0, '127.0.0.1', () => { listening((server.address() as AddressInfo).port); });
+    break;
+  }
+  default:
+    throw new Error(`unknown framework ${String(framework)}`);
+}
