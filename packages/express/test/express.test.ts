@@ -245,6 +245,42 @@ describe('express: recover', () => {
   });
 });
 
+describe("express: malformed bodies are 4xx from Express's own parser, not crashes", () => {
+  const capture = new LogCapture();
+  let server: Running;
+  before(async () => {
+    const app = express();
+    app.post('/orders', express.json({ limit: '1kb' }), (_req, res) => {
+      res.json({ ok: true });
+    });
+    app.use(recover({ logger: capture.logger }));
+    server = await listen(app);
+  });
+  after(async () => {
+    await server.close();
+  });
+
+  const cases: [name: string, contentType: string, body: string, status: number][] = [
+    ['invalid JSON', 'application/json', '{"id": 1,', 400],
+    ['a body over the limit', 'application/json', JSON.stringify({ pad: 'x'.repeat(4096) }), 413],
+    ['an unsupported charset', 'application/json; charset=klingon', '{}', 415],
+  ];
+  for (const [name, contentType, body, status] of cases) {
+    it(`${name}: ${status}, problem+json, logged at info`, async () => {
+      const requestId = randomUUID();
+      const response = await fetch(`${server.url}/orders`, {
+        method: 'POST',
+        headers: { 'content-type': contentType, 'x-request-id': requestId },
+        body,
+      });
+      assert.equal(response.status, status);
+      assert.equal(response.headers.get('content-type'), 'application/problem+json; charset=utf-8');
+      assert.doesNotMatch(await response.text(), /\bat .+:\d+:\d+/);
+      assert.equal(capture.onlyReportFor(requestId).level, 30, 'a client mistake is info, not error');
+    });
+  }
+});
+
 describe('express: options', () => {
   const wrong: [string, unknown, RegExp][] = [
     ['stackSize: -1', { stackSize: -1 }, /"stackSize"/],
