@@ -17,7 +17,8 @@ let enabled = false;
  * Gives every HTTP request its own async context, once per process, so an error thrown later from a timer
  * or a promise that the request started can be traced back to it. Node publishes each request on the
  * `http.server.request.start` channel just before emitting `request`; entering the store there covers the
- * framework and everything the handler schedules. One small object per request, nothing else.
+ * framework and everything the handler schedules. The store is Node's own message object: nothing is
+ * allocated per request.
  */
 export function enableRequestContext(): void {
   if (enabled) return;
@@ -26,11 +27,11 @@ export function enableRequestContext(): void {
 }
 
 function onRequestStart(message: unknown): void {
-  const { request, response, server } = message as RequestContext & { server?: Server };
-  trackServer(server);
+  const context = message as RequestContext & { server?: Server };
+  trackServer(context.server);
   // A process that is draining answers what still arrives, then lets the connection go.
-  if (isDraining()) response.setHeader('connection', 'close');
-  storage.enterWith({ request, response });
+  if (isDraining()) context.response.setHeader('connection', 'close');
+  storage.enterWith(context);
 }
 
 const jobs = new AsyncLocalStorage<JobInfo>();

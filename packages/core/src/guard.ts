@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { runInJob } from './context.js';
 import type { RecoverOptions } from './options.js';
+import { isPromiseLike } from './process.js';
 import { createRecover } from './recover.js';
 
 /** Options of `guard`: where its reports go. */
@@ -36,7 +37,7 @@ export function guard<A extends unknown[], R>(name: string, job: (...args: A) =>
         core.reportCrash(thrown, 'background', undefined, info);
         return undefined;
       }
-      if (!isPromise(result)) return result;
+      if (!isPromiseLike(result)) return result;
       return Promise.resolve(result).then(
         (value) => value as R,
         (reason: unknown) => {
@@ -46,8 +47,4 @@ export function guard<A extends unknown[], R>(name: string, job: (...args: A) =>
       );
     });
   };
-}
-
-function isPromise(value: unknown): value is PromiseLike<unknown> {
-  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }

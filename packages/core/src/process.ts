@@ -167,6 +167,6 @@ export function bindToRequest<A extends unknown[], R>(fn: (...args: A) => R): (.
   });
 }
 
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+export function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
