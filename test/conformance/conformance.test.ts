@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { LogCapture, captureStderr, type LogLine } from '../support/capture.js';
@@ -11,6 +12,14 @@ import { START_SPAN, frameworks, startServer, type Running } from '../support/se
 const telemetry = installTelemetry();
 const TRACE_ID = /^[0-9a-f]{32}$/;
 const SPAN_ID = /^[0-9a-f]{16}$/;
+
+async function waitFor(condition: () => boolean, timeout = 3000): Promise<void> {
+  const deadline = Date.now() + timeout;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
 // A stack frame as V8 prints it: any of these in a body means internals leaked.
 const STACK_FRAME = /\bat .+:\d+:\d+/;
 
@@ -135,6 +144,51 @@ for (const framework of frameworks) {
         assert.equal((line.err as LoggedError).type, 'Error');
         assert.match(String(line.trace_id), TRACE_ID);
         assert.match(String(line.recoverFallback), /disk full/);
+      } finally {
+        await failing.close();
+      }
+    });
+
+    it('a pino destination that fails after the write returned: the lost report is repeated on stderr, and the server goes on', async () => {
+      // A log shipper's socket refusing the line later, as a network destination or sonic-boom's async write does.
+      const refusing = new Writable({ write(_chunk, _encoding, callback) { setImmediate(() => { callback(new Error('log sink refused')); }); } });
+      const failing = await startServer(framework, capture.logger, { logger: pino({}, refusing) });
+      try {
+        const requestId = randomUUID();
+        const { result: response, stderr } = await captureStderr(async () => {
+          const answer = await send(`${failing.url}/case/sync-throw`, { 'x-request-id': requestId });
+          await waitFor(() => refusing.destroyed);
+          return answer;
+        });
+        assert.equal(response.status, 500);
+        const lines = stderr.split('\n').filter((text) => text.includes(requestId));
+        assert.equal(lines.length, 1, `one stderr line, got: ${stderr}`);
+        const line = JSON.parse(lines[0] as string) as LogLine;
+        assert.equal(line.requestId, requestId);
+        assert.match(String(line.trace_id), TRACE_ID);
+        assert.match(String(line.recoverFallback), /log sink refused/);
+
+        // The destination is dead now: the next report goes straight to stderr, and healthy routes still answer.
+        const nextId = randomUUID();
+        const { result: next, stderr: after } = await captureStderr(() => send(`${failing.url}/case/sync-throw`, { 'x-request-id': nextId }));
+        assert.equal(next.status, 500);
+        assert.equal(after.split('\n').filter((text) => text.includes(nextId)).length, 1, `one stderr line, got: ${after}`);
+        assert.equal((await send(`${failing.url}/ok`)).status, 200);
+      } finally {
+        await failing.close();
+      }
+    });
+
+    it('a pino destination that never finishes a write: the client still gets its 500 and the server goes on', async () => {
+      let stalled = 0;
+      const stuck = new Writable({ highWaterMark: 1, write() { stalled += 1; } }); // never calls back
+      const failing = await startServer(framework, capture.logger, { logger: pino({}, stuck) });
+      try {
+        const response = await send(`${failing.url}/case/sync-throw`);
+        assert.equal(response.status, 500);
+        assert.equal((await send(`${failing.url}/case/sync-throw`)).status, 500);
+        assert.equal((await send(`${failing.url}/ok`)).status, 200);
+        assert.equal(stalled, 1, 'the first line is stuck in the destination, the rest queue behind it');
       } finally {
         await failing.close();
       }

@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import { isLogger, type LogFn, type LogLevel, type Logger } from './options.js';
 import type { RecoverReport } from './report.js';
+import { destinationFailure, remember, type Line } from './destination.js';
 
 const LEVEL_NUMBERS: Record<LogLevel, number> = { fatal: 60, error: 50, warn: 40, info: 30, debug: 20, trace: 10 };
 
@@ -63,17 +64,30 @@ export function logMessage(report: RecoverReport): string {
   return text === '' ? type : `${type}: ${text}`;
 }
 
-/** Writes the report's one line. If the logger throws, the line goes to stderr instead. */
+/** Writes the report's one line. If the logger or its destination fails, the line goes to stderr instead. */
 export function writeReport(logger: Logger, level: LogLevel, report: RecoverReport): void {
-  const record = logRecord(report);
-  const message = logMessage(report);
+  writeLine(rawLogger(logger), { level, record: logRecord(report), message: logMessage(report) });
+}
+
+/** One line through `logger`, or on stderr when the logger throws or its destination is failing. */
+export function writeLine(logger: Logger, line: Line): void {
+  const { level, record, message } = line;
   try {
-    const target = rawLogger(logger);
-    const method: unknown = target[level];
-    (typeof method === 'function' ? (method as LogFn) : target.error).call(target, record, message);
+    const failing = destinationFailure(logger, fallBack);
+    if (failing) {
+      writeStderr(level, record, message, failing.failure);
+      return;
+    }
+    const method: unknown = logger[level];
+    (typeof method === 'function' ? (method as LogFn) : logger.error).call(logger, record, message);
+    remember(logger, line);
   } catch (failure) {
     writeStderr(level, record, message, failure);
   }
+}
+
+function fallBack(line: Line, failure: unknown): void {
+  writeStderr(line.level, line.record, line.message, failure);
 }
 
 /** Last resort: one JSON line on stderr, in pino's format, naming what failed. */
@@ -103,6 +117,10 @@ function rawLogger(logger: Logger): Logger {
 }
 
 function describeFailure(failure: unknown): string {
-  if (failure instanceof Error) return `${failure.name}: ${failure.message}`.slice(0, 500);
+  if (failure instanceof Error) {
+    const { code } = failure as { code?: unknown };
+    const suffix = typeof code === 'string' ? ` (${code})` : '';
+    return `${failure.name}: ${failure.message}${suffix}`.slice(0, 500);
+  }
   return typeof failure === 'string' ? failure.slice(0, 500) : 'logger failed';
 }

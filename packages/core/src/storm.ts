@@ -1,4 +1,4 @@
-import { writeStderr } from './log.js';
+import { writeLine, writeStderr } from './log.js';
 import type { Logger } from './options.js';
 import type { RecoverReport } from './report.js';
 
@@ -77,13 +77,8 @@ export class LogStormLimiter {
       intervalMs: this.limit.interval,
     };
     const message = `recover: suppressed ${bucket.suppressed} similar`;
-    try {
-      const logger = bucket.logger;
-      if (logger) logger.warn(record, message);
-      else writeStderr('warn', record, message, undefined);
-    } catch (failure) {
-      writeStderr('warn', record, message, failure);
-    }
+    if (bucket.logger) writeLine(bucket.logger, { level: 'warn', record, message });
+    else writeStderr('warn', record, message, undefined);
   }
 
   private evictOldest(): void {
