@@ -55,6 +55,22 @@ for (const framework of frameworks) {
   });
 }
 
+describe("process 'restart' with broken telemetry", () => {
+  it('a span exporter and a forceFlush that throw: the crash is still logged and the process still exits 1 within drainTimeout', async () => {
+    const child = await startChild('fastify', { RECOVER_PROCESS: 'restart', RECOVER_DRAIN_TIMEOUT: String(DRAIN_TIMEOUT), BROKEN_TELEMETRY: '1' });
+    const requestId = randomUUID();
+    const crashedAt = Date.now();
+    const crashed = await send(`${child.url}/escape/timer`, { 'x-request-id': requestId });
+    assert.equal(crashed.status, 500);
+    const line = await waitFor(() => fatalLine(child, requestId), 'the fatal log line');
+    assert.equal(line.origin, 'uncaughtException');
+    assert.equal(await child.exited, 1);
+    assert.ok(Date.now() - crashedAt < DRAIN_TIMEOUT + 500, 'the deadline holds');
+    assert.ok(!child.lines.some((candidate) => candidate.msg === 'spans exported'), 'the exporter never succeeded');
+    assert.doesNotMatch(child.stderr, /forceFlush broke|collector unreachable|UnhandledPromiseRejection/, 'nothing escaped from the flush');
+  });
+});
+
 describe("process 'keep-serving': the crash budget", () => {
   it('survives escapes up to the budget, then drains and exits on the one beyond it', async () => {
     const child = await startChild('express', { RECOVER_BUDGET: '2', RECOVER_DRAIN_TIMEOUT: String(DRAIN_TIMEOUT) });

@@ -90,7 +90,7 @@ async function flush(logger: Logger, timeout: number): Promise<void> {
   const tasks: Promise<unknown>[] = [snapshotsWritten()];
   const flushLogger = (logger as { flush?: (done?: (error?: Error) => void) => void }).flush;
   if (typeof flushLogger === 'function') {
-    tasks.push(new Promise<void>((resolve) => { flushLogger.call(logger, () => { resolve(); }); }));
+    tasks.push(attempt(() => new Promise<void>((resolve) => { flushLogger.call(logger, () => { resolve(); }); })));
   }
   const api = otelApi();
   if (api) {
@@ -98,9 +98,18 @@ async function flush(logger: Logger, timeout: number): Promise<void> {
     const delegate = typeof tracerProvider.getDelegate === 'function' ? tracerProvider.getDelegate() : tracerProvider;
     for (const provider of [delegate, api.metrics.getMeterProvider()]) {
       const forceFlush = (provider as { forceFlush?: () => Promise<void> } | undefined)?.forceFlush;
-      if (typeof forceFlush === 'function') tasks.push(forceFlush.call(provider));
+      if (typeof forceFlush === 'function') tasks.push(attempt(() => forceFlush.call(provider)));
     }
   }
   const settled = Promise.allSettled(tasks);
   await Promise.race([settled, new Promise((resolve) => setTimeout(resolve, timeout))]);
+}
+
+/** A flush that throws instead of rejecting (a broken exporter or logger) must not skip the others. */
+function attempt(start: () => Promise<unknown>): Promise<unknown> {
+  try {
+    return Promise.resolve(start());
+  } catch (failure) {
+    return Promise.reject(failure instanceof Error ? failure : new Error(String(failure)));
+  }
 }
