@@ -146,6 +146,32 @@ export const scenarios = {
     level: 50,
     headersSent: true,
   },
+  'destroyed-mid-write': {
+    // The socket is destroyed while the body is being written (a proxy timing out, a write error), then the handler throws.
+    run(response: ServerResponse) {
+      response.writeHead(200, { 'content-type': 'text/plain' });
+      response.write('partial ');
+      response.socket?.destroy();
+      throw new Error('cursor secret lost mid-write');
+    },
+    status: 200,
+    type: 'Error',
+    secret: 'cursor secret',
+    level: 50,
+    headersSent: true,
+  },
+  'destroyed-before-answer': {
+    // Nothing was written and the socket is already gone when recover goes to answer: it must not write or crash.
+    run(response: ServerResponse) {
+      response.socket?.destroy();
+      throw new Error('handler secret after the socket died');
+    },
+    status: 500,
+    type: 'Error',
+    secret: 'handler secret',
+    level: 50,
+    headersSent: true,
+  },
 } satisfies Record<string, Scenario>;
 
 export type ScenarioName = keyof typeof scenarios;
