@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
+import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import Koa, { type Context } from 'koa';
 import { pinoHttp } from 'pino-http';
@@ -291,6 +292,43 @@ describe('koa: with pino-http (as koa-pino-logger wires it)', () => {
     const errorLines = capture.lines.filter((candidate) => candidate.reqId === requestId && candidate.level >= 50);
     assert.equal(errorLines.length, 1, 'the access line of a reported crash is not a second error');
   });
+});
+
+describe("koa: malformed bodies are 4xx from @koa/bodyparser, not crashes", () => {
+  const capture = new LogCapture();
+  let server: Running;
+  before(async () => {
+    const app = new Koa();
+    app.use(recover({ logger: capture.logger }));
+    app.use(bodyParser({ jsonLimit: '1kb', enableTypes: ['json'] }));
+    app.use((ctx) => { ctx.body = { ok: true }; });
+    server = await listen(app.callback());
+  });
+  after(async () => {
+    await server.close();
+  });
+
+  const cases: [name: string, contentType: string, body: string, status: number][] = [
+    ['invalid JSON', 'application/json', '{"card": "4111 1111 1111 1111",', 400],
+    ['a body over the limit', 'application/json', JSON.stringify({ pad: 'x'.repeat(4096) }), 413],
+    // No 415 case: @koa/bodyparser decodes an unknown charset as UTF-8 and skips types it was not asked to parse.
+  ];
+  for (const [name, contentType, body, status] of cases) {
+    it(`${name}: ${status}, problem+json, logged at info without the body`, async () => {
+      const requestId = randomUUID();
+      const response = await fetch(`${server.url}/orders`, {
+        method: 'POST',
+        headers: { 'content-type': contentType, 'x-request-id': requestId },
+        body,
+      });
+      assert.equal(response.status, status);
+      assert.equal(response.headers.get('content-type'), PROBLEM);
+      assert.doesNotMatch(await response.text(), /\bat .+:\d+:\d+/);
+      const line = capture.onlyReportFor(requestId);
+      assert.equal(line.level, 30, 'a client mistake is info, not error');
+      assert.doesNotMatch(JSON.stringify(line), /4111/, 'the body the parser attached to the error is not logged');
+    });
+  }
 });
 
 describe('koa: options', () => {
