@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describe, it, type TestContext } from 'node:test';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
@@ -195,6 +196,71 @@ describe('recover: the log line', () => {
     assert.equal(line.recoverFallback, 'Error: disk gone');
     assert.equal((line.err as SerializedError).type, 'TypeError');
     assert.equal(line.level, 50);
+  });
+
+  it('repeats the report on stderr when an async pino destination fails later (a full disk)', { skip: process.platform !== 'linux' && 'needs /dev/full' }, async (t) => {
+    const full = pino.destination({ dest: '/dev/full', sync: false }); // every write fails with ENOSPC, in a callback
+    t.after(() => { full.destroy(); });
+    const url = await failing(t, createRecover({ logger: pino({}, full) }), () => new RangeError('quota'));
+    const { result: response, stderr } = await captureStderr(async () => {
+      const failed = once(full, 'error'); // recover's own listener has run by the time this resolves
+      const answered = await send(url, { 'x-request-id': 'enospc-1' });
+      await failed;
+      return answered;
+    });
+    assert.equal(response.status, 500);
+    const lines = stderrLines(stderr).filter((entry) => entry.requestId === 'enospc-1');
+    assert.equal(lines.length, 1, `one fallback line in ${stderr}`);
+    assert.match(String(lines[0]?.recoverFallback), /ENOSPC/);
+    assert.equal((lines[0]?.err as SerializedError).type, 'RangeError');
+  });
+});
+
+describe('recover: attacker-shaped error objects', () => {
+  it('__proto__ and constructor keys (as JSON.parse makes them) pollute no prototype and become no header', async (t) => {
+    // What a handler rethrows when it passes a parsed upstream error body along.
+    const thrown = () => JSON.parse(`{
+      "status": 429, "expose": true, "message": "slow down",
+      "__proto__": { "polluted": "error-proto" },
+      "headers": {
+        "__proto__": { "polluted": "headers-proto" },
+        "constructor": { "prototype": { "polluted": "constructor" } },
+        "Retry-After": "7",
+        "x-evil": "a\\r\\nSet-Cookie: session=stolen"
+      }
+    }`) as unknown;
+    const capture = new LogCapture();
+    const url = await failing(t, createRecover({ logger: capture.logger }), thrown);
+    const response = await send(url, { 'x-request-id': 'pollution-1' });
+    assert.equal(response.status, 429);
+    assert.equal(response.headers['retry-after'], '7', 'a plain header of the error is kept');
+    assert.equal(response.headers['set-cookie'], undefined, 'CR/LF in a header value injects nothing');
+    assert.equal(response.headers['x-evil'], undefined, 'a header value with CR/LF is dropped');
+    assert.ok(!Object.hasOwn(response.headers, 'constructor'), 'no constructor header was sent');
+    assert.ok(!Object.hasOwn(response.headers, '__proto__'), 'no __proto__ header was sent');
+    for (const probe of [{}, Object.create(Error.prototype) as object, new Error('x'), []]) {
+      assert.equal((probe as { polluted?: unknown }).polluted, undefined, 'no prototype gained a property');
+    }
+    assert.equal((JSON.parse(response.body) as Problem).detail, 'slow down');
+    assert.equal(capture.onlyReportFor('pollution-1').level, 30);
+  });
+
+  it('getters and Proxy traps on an error and its headers never run while it is reported', async (t) => {
+    let ran = 0;
+    const trap = () => { ran += 1; throw new Error('trap ran'); };
+    const thrown = () => {
+      const error = new Error('getter host') as Error & Record<string, unknown>;
+      Object.defineProperty(error, 'status', { get: trap, enumerable: true });
+      Object.defineProperty(error, 'cause', { get: trap, enumerable: true });
+      error.headers = new Proxy({}, { get: trap, ownKeys: trap, getOwnPropertyDescriptor: trap, getPrototypeOf: trap, has: trap });
+      return error;
+    };
+    const capture = new LogCapture();
+    const url = await failing(t, createRecover({ logger: capture.logger }), thrown);
+    const response = await send(url, { 'x-request-id': 'getters-1' });
+    assert.equal(response.status, 500);
+    assert.equal(ran, 0, 'no getter or trap ran');
+    assert.equal(errOf(capture.onlyReportFor('getters-1')).message, 'getter host');
   });
 });
 
