@@ -4,7 +4,7 @@ import { trace } from '@opentelemetry/api';
 import Router from '@koa/router';
 import express from 'express';
 import express4 from 'express4';
-import Fastify from 'fastify';
+import Fastify, { LogController } from 'fastify';
 import Koa from 'koa';
 import Koa2 from 'koa2';
 import type { Logger } from 'pino';
@@ -55,7 +55,7 @@ export async function startServer(framework: Framework, logger: Logger, options:
     case 'fastify': {
       const app = Fastify({
         loggerInstance: logger,
-        disableRequestLogging: true,
+        logController: new LogController({ disableRequestLogging: true }),
         requestIdHeader: 'x-request-id',
         serverFactory: (handler) => createServer(withServerSpan(handler)),
       });

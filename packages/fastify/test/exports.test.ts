@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { after, describe, it } from 'node:test';
-import Fastify from 'fastify';
+import Fastify, { LogController } from 'fastify';
 import { LogCapture } from '../../../test/support/capture.js';
 import { send } from '../../../test/support/http.js';
 
@@ -25,7 +25,7 @@ for (const [label, loaded] of [['import()', esm], ['require()', cjs]] as const) 
     });
 
     const capture = new LogCapture();
-    const app = Fastify({ loggerInstance: capture.logger, disableRequestLogging: true });
+    const app = Fastify({ loggerInstance: capture.logger, logController: new LogController({ disableRequestLogging: true }) });
     after(async () => {
       await app.close();
     });

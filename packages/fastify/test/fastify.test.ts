@@ -5,7 +5,7 @@ import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import createError from 'http-errors';
 import recover, { type RecoverOptions } from '@recover/fastify';
 import { LogCapture, type LogLine } from '../../../test/support/capture.js';
@@ -198,7 +198,7 @@ describe('fastify: registration options', () => {
 
   describe("Fastify's own register options", () => {
     const capture = new LogCapture();
-    const app = Fastify({ logger: { level: 'info', stream: capture.stream }, disableRequestLogging: true });
+    const app = Fastify({ logger: { level: 'info', stream: capture.stream }, logController: new LogController({ disableRequestLogging: true }) });
     let url: string;
     before(async () => {
       await app.register(recover, { prefix: '/ignored', logLevel: 'info', stackSize: 64 });
