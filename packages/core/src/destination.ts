@@ -1,4 +1,5 @@
 import type { LogLevel, Logger } from './options.js';
+import { pinoStream } from './pino.js';
 
 // A pino destination fails after the call that wrote to it has returned: sonic-boom with
 // `sync: false` gets ENOSPC in a callback, a network stream is refused later. pino re-emits the error on
@@ -20,93 +21,71 @@ export interface Line {
 
 type Fallback = (line: Line, failure: unknown) => void;
 
-interface Watch {
-  stream: Destination;
-  failedAt: number;
-  failure: unknown;
-  recent: (Line & { at: number })[];
-}
-
-const watches = new WeakMap<object, Watch>();
-
-interface Destination {
+interface Stream {
   on: (event: 'error', listener: (failure: unknown) => void) => unknown;
   destroyed?: unknown;
   writableErrored?: unknown;
 }
 
-const destinations = new WeakMap<Logger, Destination | null>();
+/** One pino destination recover writes to, and what it wrote there last. */
+export class Destination {
+  private failedAt = 0;
+  private lastFailure: unknown;
+  // The last LOST_MAX lines and when they were written, as a ring: nothing is allocated per line.
+  private readonly lines: (Line | undefined)[] = new Array<Line | undefined>(LOST_MAX);
+  private readonly times: number[] = new Array<number>(LOST_MAX).fill(0);
+  private next = 0;
 
-/**
- * The pino destination of `logger`, or undefined when the logger is not pino (nothing to watch). pino
- * keeps it under a `Symbol('pino.stream')` of its own copy, so it is found by description, which works for
- * whichever pino version the user has; child loggers reach it through their prototype.
- */
-function destinationOf(logger: Logger): Destination | undefined {
-  let found = destinations.get(logger);
-  if (found === undefined) {
-    found = null;
-    try {
-      for (let holder: object | null = logger; holder !== null && found === null; holder = Object.getPrototypeOf(holder) as object | null) {
-        const key = Object.getOwnPropertySymbols(holder).find((symbol) => symbol.description === 'pino.stream');
-        const stream: unknown = key && (holder as Record<symbol, unknown>)[key];
-        if (typeof stream === 'object' && stream !== null && typeof (stream as { on?: unknown }).on === 'function') {
-          found = stream as Destination;
-        }
-      }
-    } catch {
-      // A Proxy or exotic logger: not watched.
-    }
-    destinations.set(logger, found);
+  constructor(private readonly stream: Stream, private readonly fallback: Fallback) {
+    stream.on('error', (failure) => { this.failed(failure); });
   }
-  return found ?? undefined;
-}
 
-function watch(logger: Logger, fallback: Fallback): Watch | undefined {
-  const stream = destinationOf(logger);
-  if (!stream) return undefined;
-  let watched = watches.get(stream);
-  if (watched) return watched;
-  const created: Watch = { stream, failedAt: 0, failure: undefined, recent: [] };
-  stream.on('error', (failure) => {
+  /** Why recover must bypass this destination now, if it must: destroyed for good, failing for RETRY_AFTER_MS. */
+  failure(): { failure: unknown } | undefined {
+    const { destroyed, writableErrored } = this.stream;
+    if (destroyed === true || (writableErrored !== null && writableErrored !== undefined)) {
+      return { failure: this.lastFailure ?? writableErrored ?? new Error('log destination destroyed') };
+    }
+    if (this.failedAt !== 0 && Date.now() - this.failedAt < RETRY_AFTER_MS) return { failure: this.lastFailure };
+    return undefined;
+  }
+
+  /** Remembers a line just handed to the destination, to repeat it on stderr if the destination fails. */
+  remember(line: Line): void {
+    this.lines[this.next] = line;
+    this.times[this.next] = Date.now();
+    this.next = (this.next + 1) % LOST_MAX;
+  }
+
+  private failed(failure: unknown): void {
     const now = Date.now();
-    const first = now - created.failedAt >= RETRY_AFTER_MS;
-    created.failedAt = now;
-    created.failure = failure;
-    const lost = created.recent.filter((line) => now - line.at <= LOST_WINDOW_MS);
-    created.recent = [];
-    if (first && lost.length === 0) {
-      fallback({ level: 'warn', record: {}, message: 'recover: the log destination failed; reports go to stderr for 5 s' }, failure);
+    const first = now - this.failedAt >= RETRY_AFTER_MS;
+    this.failedAt = now;
+    this.lastFailure = failure;
+    const lost: Line[] = [];
+    for (let i = 0; i < LOST_MAX; i++) {
+      const slot = (this.next + i) % LOST_MAX; // oldest first
+      const line = this.lines[slot];
+      if (line && now - (this.times[slot] ?? 0) <= LOST_WINDOW_MS) lost.push(line);
+      this.lines[slot] = undefined;
     }
-    for (const line of lost) fallback(line, failure);
-  });
-  watches.set(stream, created);
-  watched = created;
-  return watched;
-}
-
-/**
- * The failure that makes recover bypass this logger's destination now, if any: a destroyed stream for
- * good, a failing one for RETRY_AFTER_MS.
- */
-export function destinationFailure(logger: Logger, fallback: Fallback): { failure: unknown } | undefined {
-  const watched = watch(logger, fallback);
-  if (!watched) return undefined;
-  const { stream } = watched;
-  if (stream.destroyed === true || (stream.writableErrored !== null && stream.writableErrored !== undefined)) {
-    return { failure: watched.failure ?? stream.writableErrored ?? new Error('log destination destroyed') };
+    if (first && lost.length === 0) {
+      this.fallback({ level: 'warn', record: {}, message: 'recover: the log destination failed; reports go to stderr for 5 s' }, failure);
+    }
+    for (const line of lost) this.fallback(line, failure);
   }
-  if (watched.failedAt !== 0 && Date.now() - watched.failedAt < RETRY_AFTER_MS) return { failure: watched.failure };
-  return undefined;
 }
 
-/** Remembers a line just handed to the destination, to repeat it on stderr if the destination fails. */
-export function remember(logger: Logger, line: Line): void {
-  const stream = destinationOf(logger);
-  const watched = stream && watches.get(stream);
-  if (!watched) return;
-  const now = Date.now();
-  const { recent } = watched;
-  while (recent.length > 0 && (recent.length >= LOST_MAX || now - (recent[0]?.at ?? now) > LOST_WINDOW_MS)) recent.shift();
-  recent.push({ ...line, at: now });
+const destinations = new WeakMap<object, Destination>();
+
+/** The watched destination of a pino logger (listening for its errors from the first call), or undefined. */
+export function destinationOf(logger: Logger, fallback: Fallback): Destination | undefined {
+  const stream = pinoStream(logger) as Stream | undefined;
+  if (!stream) return undefined;
+  let destination = destinations.get(stream);
+  if (!destination) {
+    destination = new Destination(stream, fallback);
+    destinations.set(stream, destination);
+  }
+  return destination;
 }

@@ -1,7 +1,8 @@
 import { pino } from 'pino';
 import { isLogger, type LogFn, type LogLevel, type Logger } from './options.js';
 import type { RecoverReport } from './report.js';
-import { destinationFailure, remember, type Line } from './destination.js';
+import { destinationOf, type Line } from './destination.js';
+import { pinoBindings, withSerializers } from './pino.js';
 
 const LEVEL_NUMBERS: Record<LogLevel, number> = { fatal: 60, error: 50, warn: 40, info: 30, debug: 20, trace: 10 };
 
@@ -34,6 +35,9 @@ export function requestLogger(candidate: unknown): Logger | undefined {
   const { level, bindings } = candidate as { level?: unknown; bindings?: unknown };
   if (typeof level !== 'string') return undefined;
   if (typeof bindings === 'function') {
+    // pino's own bindings string, when found, spares a JSON.parse of them per error.
+    const written = pinoBindings(candidate);
+    if (written !== undefined) return written.includes('"req":') ? undefined : candidate;
     try {
       const bound: unknown = bindings.call(candidate);
       if (typeof bound === 'object' && bound !== null && 'req' in bound) return undefined;
@@ -73,14 +77,15 @@ export function writeReport(logger: Logger, level: LogLevel, report: RecoverRepo
 export function writeLine(logger: Logger, line: Line): void {
   const { level, record, message } = line;
   try {
-    const failing = destinationFailure(logger, fallBack);
+    const destination = destinationOf(logger, fallBack);
+    const failing = destination?.failure();
     if (failing) {
       writeStderr(level, record, message, failing.failure);
       return;
     }
     const method: unknown = logger[level];
     (typeof method === 'function' ? (method as LogFn) : logger.error).call(logger, record, message);
-    remember(logger, line);
+    destination?.remember(line);
   } catch (failure) {
     writeStderr(level, record, message, failure);
   }
@@ -106,11 +111,15 @@ export function writeStderr(level: LogLevel, record: Record<string, unknown>, me
   }
 }
 
+/**
+ * The logger with recover's pass-through serializers for `err` and `req`. A pino logger gets a cheap
+ * derived object (see pino.ts), so Fastify's per-request `request.log` costs no `child()` per error;
+ * another logger with `child` gets one child, cached.
+ */
 function rawLogger(logger: Logger): Logger {
-  if (typeof logger.child !== 'function') return logger;
   let raw = rawLoggers.get(logger);
   if (!raw) {
-    raw = logger.child({}, { serializers: KEEP });
+    raw = withSerializers(logger, KEEP) ?? (typeof logger.child === 'function' ? logger.child({}, { serializers: KEEP }) : logger);
     rawLoggers.set(logger, raw);
   }
   return raw;

@@ -1,0 +1,92 @@
+import type { Logger } from './options.js';
+
+// What recover reads of a pino logger it was handed, whichever copy and version of pino made it. pino
+// keeps its state under symbols: `Symbol.for('pino.serializers')` is global; the stream and the bindings
+// are plain `Symbol('pino.stream')` and `Symbol('pino.chindings')` of each pino copy, so they are found by
+// description. A child logger inherits them through its prototype (pino's `child` is `Object.create`),
+// so lookups go up the chain and are cached on the logger that owns them: the per-request children
+// Fastify and pino-http make are one prototype hop from a cached parent.
+
+const SERIALIZERS = Symbol.for('pino.serializers');
+const MAX_DEPTH = 32;
+
+/** The symbols seen so far, by description, so that a new logger of a known pino copy needs no scan. */
+const known = new Map<string, symbol[]>();
+/** Per object in a logger's chain: the value it owns under a description, or null when it owns none. */
+const owned = new Map<string, WeakMap<object, unknown>>();
+
+function ownSymbol(holder: object, description: string): symbol | undefined {
+  for (const symbol of known.get(description) ?? []) if (Object.hasOwn(holder, symbol)) return symbol;
+  const symbol = Object.getOwnPropertySymbols(holder).find((candidate) => candidate.description === description);
+  if (symbol) known.set(description, [...(known.get(description) ?? []), symbol]);
+  return symbol;
+}
+
+/** The value the nearest object in `logger`'s prototype chain owns under a symbol with this description. */
+function inherited(logger: object, description: string): unknown {
+  let cache = owned.get(description);
+  if (!cache) {
+    cache = new WeakMap();
+    owned.set(description, cache);
+  }
+  try {
+    let holder: object | null = logger;
+    for (let depth = 0; holder !== null && depth < MAX_DEPTH; depth++) {
+      if (cache.has(holder)) {
+        const value = cache.get(holder);
+        if (value !== null) return value;
+      } else {
+        const symbol = ownSymbol(holder, description);
+        const value: unknown = symbol === undefined ? undefined : (holder as Record<symbol, unknown>)[symbol];
+        // Only owners are cached: a per-request child owns nothing and is one hop from its parent.
+        if (value !== undefined) {
+          cache.set(holder, value);
+          return value;
+        }
+      }
+      holder = Object.getPrototypeOf(holder) as object | null;
+    }
+  } catch {
+    // A Proxy or an exotic logger: nothing pino-like to read.
+  }
+  return undefined;
+}
+
+/** The destination stream a pino logger writes to, when it is an event emitter. */
+export function pinoStream(logger: Logger): object | undefined {
+  const stream = inherited(logger, 'pino.stream');
+  return typeof stream === 'object' && stream !== null && typeof (stream as { on?: unknown }).on === 'function' ? stream : undefined;
+}
+
+/** The bindings of a pino logger as pino writes them (`,"key":value,...`), or undefined. */
+export function pinoBindings(logger: Logger): string | undefined {
+  const chindings = inherited(logger, 'pino.chindings');
+  return typeof chindings === 'string' ? chindings : undefined;
+}
+
+const withKept = new WeakMap<object, object>();
+
+/**
+ * The logger with `serializers` taking precedence over its own, for a pino logger: an object whose
+ * prototype is the logger, with its own serializers table (what pino's `child` does, minus recomputing
+ * the bindings, which the prototype already carries). The merged table is built once per original table.
+ * Undefined for a logger that is not pino.
+ */
+export function withSerializers(logger: Logger, serializers: Record<string, (value: never) => unknown>): Logger | undefined {
+  let table: unknown;
+  try {
+    table = (logger as unknown as Record<symbol, unknown>)[SERIALIZERS];
+  } catch {
+    return undefined;
+  }
+  if (typeof table !== 'object' || table === null) return undefined;
+  let merged = withKept.get(table);
+  if (!merged) {
+    merged = Object.assign(Object.create(null) as object, table, serializers);
+    for (const symbol of Object.getOwnPropertySymbols(table)) (merged as Record<symbol, unknown>)[symbol] = (table as Record<symbol, unknown>)[symbol];
+    withKept.set(table, merged);
+  }
+  const raw = Object.create(logger) as Logger & Record<symbol, unknown>;
+  raw[SERIALIZERS] = merged;
+  return raw;
+}
