@@ -55,6 +55,21 @@ for (const framework of frameworks) {
   });
 }
 
+describe('a restart with a log storm in progress', () => {
+  it("writes the pending 'suppressed K similar' line before it exits, and never suppresses the fatal line", async () => {
+    const child = await startChild('express', { RECOVER_BUDGET: '12', RECOVER_DRAIN_TIMEOUT: String(DRAIN_TIMEOUT) });
+    for (let i = 0; i < 12; i++) assert.equal((await send(`${child.url}/escape/promise`)).status, 500);
+    const requestId = randomUUID();
+    assert.equal((await send(`${child.url}/escape/promise`, { 'x-request-id': requestId })).status, 500);
+    assert.equal(await child.exited, 1);
+    const reports = child.lines.filter((line) => 'err' in line);
+    assert.equal(reports.length, 11, '10 full reports of the storm, then the fatal one');
+    assert.ok(fatalLine(child, requestId), 'the crash that exhausted the budget is logged in full');
+    const summaries = child.lines.filter((line) => line.msg === 'recover: suppressed 2 similar');
+    assert.equal(summaries.length, 1, `one summary, written before exit: ${JSON.stringify(child.lines.map((line) => line.msg))}`);
+  });
+});
+
 describe("process 'restart' with broken telemetry", () => {
   it('a span exporter and a forceFlush that throw: the crash is still logged and the process still exits 1 within drainTimeout', async () => {
     const child = await startChild('fastify', { RECOVER_PROCESS: 'restart', RECOVER_DRAIN_TIMEOUT: String(DRAIN_TIMEOUT), BROKEN_TELEMETRY: '1' });

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import { otelApi } from './otel.js';
 import type { Logger } from './options.js';
 import { snapshotsWritten } from './snapshot.js';
+import { flushLogSummaries } from './storm.js';
 
 /** The HTTP servers that have served a request in this process, so a restart can stop them. */
 const servers = new Set<Server>();
@@ -71,6 +72,7 @@ export function drainAndExit(plan: DrainPlan): void {
     .then(() => {
       clearInterval(sweep);
       for (const server of servers) server.closeAllConnections();
+      flushLogSummaries(); // a summary waiting for its interval would die with the process
       return flush(plan.logger, Math.max(0, deadline - Date.now() - 50));
     })
     .finally(() => {

@@ -158,7 +158,8 @@ export function createRecover(options?: RecoverOptions, ignore?: readonly string
     const level = override ?? levelFor(report.status);
     const logger = resolved.logger ?? requestLogger ?? defaultLogger();
     // In a flood of one error, the first reports are logged and the rest summarised; telemetry counts all.
-    if (!limiter || limiter.admit(report, logger)) writeReport(logger, level, report);
+    // A fatal report (the crash that makes the process restart) is always written in full.
+    if (!limiter || level === 'fatal' || limiter.admit(report, logger)) writeReport(logger, level, report);
     try {
       recordTelemetry(report, ids.span);
     } catch (failure) {

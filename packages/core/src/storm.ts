@@ -22,6 +22,18 @@ interface Bucket {
 }
 
 const MAX_SAMPLES = 5;
+
+/** Every limiter of the process, weakly: a restart writes their pending summaries before it exits. */
+const live = new Set<WeakRef<LogStormLimiter>>();
+
+/** Writes the pending `suppressed K similar` lines of every limiter now: the process is about to exit. */
+export function flushLogSummaries(): void {
+  for (const ref of live) {
+    const limiter = ref.deref();
+    if (limiter) limiter.flush();
+    else live.delete(ref);
+  }
+}
 // Beyond this many kinds of error at once, the oldest bucket is dropped: the limiter must not leak.
 const MAX_BUCKETS = 1000;
 
@@ -33,7 +45,18 @@ const MAX_BUCKETS = 1000;
 export class LogStormLimiter {
   private readonly buckets = new Map<string, Bucket>();
 
-  constructor(private readonly limit: LogLimit) {}
+  constructor(private readonly limit: LogLimit) {
+    live.add(new WeakRef(this));
+  }
+
+  /** Writes every summary still waiting for its interval to end. */
+  flush(): void {
+    for (const [key, bucket] of [...this.buckets]) {
+      if (bucket.timer === undefined) continue;
+      clearTimeout(bucket.timer);
+      this.summarise(key, bucket);
+    }
+  }
 
   /** True when this report is to be logged in full; false when it is counted into the summary. */
   admit(report: RecoverReport, logger: Logger | undefined): boolean {
