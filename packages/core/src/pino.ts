@@ -67,26 +67,34 @@ export function pinoBindings(logger: Logger): string | undefined {
 const withKept = new WeakMap<object, object>();
 
 /**
- * The logger with `serializers` taking precedence over its own, for a pino logger: an object whose
- * prototype is the logger, with its own serializers table (what pino's `child` does, minus recomputing
- * the bindings, which the prototype already carries). The merged table is built once per original table.
+ * The logger with `serializers` taking precedence over its own, for a pino logger, as pino's `child`
+ * would make it minus recomputing the bindings; the merged table is built once per original table.
  * Undefined for a logger that is not pino.
+ *
+ * A per-request child (Fastify's `request.log`, pino-http's `req.log`) is not used as a prototype:
+ * making an object a prototype makes V8 rebuild its map, per error. Its own properties (its bindings,
+ * level, formatters) are copied instead onto an object whose prototype is the child's parent, which is
+ * a prototype already, so every such copy shares one shape.
  */
 export function withSerializers(logger: Logger, serializers: Record<string, (value: never) => unknown>): Logger | undefined {
-  let table: unknown;
   try {
-    table = (logger as unknown as Record<symbol, unknown>)[SERIALIZERS];
+    const table: unknown = (logger as unknown as Record<symbol, unknown>)[SERIALIZERS];
+    if (typeof table !== 'object' || table === null) return undefined;
+    let merged = withKept.get(table);
+    if (!merged) {
+      merged = Object.assign(Object.create(null) as object, table, serializers);
+      for (const symbol of Object.getOwnPropertySymbols(table)) (merged as Record<symbol, unknown>)[symbol] = (table as Record<symbol, unknown>)[symbol];
+      withKept.set(table, merged);
+    }
+    const parent = Object.getPrototypeOf(logger) as object | null;
+    const isChild = parent !== null && typeof (parent as Record<symbol, unknown>)[SERIALIZERS] === 'object';
+    const raw = Object.create(isChild ? parent : logger) as Record<PropertyKey, unknown>;
+    if (isChild) {
+      for (const key of Reflect.ownKeys(logger)) raw[key] = (logger as unknown as Record<PropertyKey, unknown>)[key];
+    }
+    raw[SERIALIZERS] = merged;
+    return raw as unknown as Logger;
   } catch {
     return undefined;
   }
-  if (typeof table !== 'object' || table === null) return undefined;
-  let merged = withKept.get(table);
-  if (!merged) {
-    merged = Object.assign(Object.create(null) as object, table, serializers);
-    for (const symbol of Object.getOwnPropertySymbols(table)) (merged as Record<symbol, unknown>)[symbol] = (table as Record<symbol, unknown>)[symbol];
-    withKept.set(table, merged);
-  }
-  const raw = Object.create(logger) as Logger & Record<symbol, unknown>;
-  raw[SERIALIZERS] = merged;
-  return raw;
 }
