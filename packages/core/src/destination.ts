@@ -35,6 +35,9 @@ export class Destination {
   private readonly lines: (Line | undefined)[] = new Array<Line | undefined>(LOST_MAX);
   private readonly times: number[] = new Array<number>(LOST_MAX).fill(0);
   private next = 0;
+  /** The line being handed to the destination right now, while recover's write call runs. */
+  private current: Line | undefined;
+  private failures = 0;
 
   constructor(private readonly stream: Stream, private readonly fallback: Fallback) {
     stream.on('error', (failure) => { this.failed(failure); });
@@ -50,18 +53,42 @@ export class Destination {
     return undefined;
   }
 
-  /** Remembers a line just handed to the destination, to repeat it on stderr if the destination fails. */
-  remember(line: Line): void {
+  /**
+   * Hands `line` to the destination through `write`, and remembers it to repeat on stderr if the
+   * destination fails later. A synchronous destination (sonic-boom with `sync: true`) fails inside the
+   * call: then only this line is lost, the earlier ones were written, and it goes to stderr at once.
+   */
+  write(line: Line, write: () => void): void {
+    const failuresBefore = this.failures;
+    this.current = line;
+    try {
+      write();
+    } finally {
+      this.current = undefined;
+    }
+    if (this.failures === failuresBefore) this.remember(line);
+  }
+
+  private remember(line: Line): void {
     this.lines[this.next] = line;
     this.times[this.next] = Date.now();
     this.next = (this.next + 1) % LOST_MAX;
   }
 
   private failed(failure: unknown): void {
+    this.failures += 1;
     const now = Date.now();
     const first = now - this.failedAt >= RETRY_AFTER_MS;
     this.failedAt = now;
     this.lastFailure = failure;
+    const during = this.current;
+    if (during) {
+      // Failed inside recover's own write: that line is the one lost. (pino re-emits the error once
+      // more on sonic-boom; the second call finds nothing left to repeat.)
+      this.current = undefined;
+      this.fallback(during, failure);
+      return;
+    }
     const lost: Line[] = [];
     for (let i = 0; i < LOST_MAX; i++) {
       const slot = (this.next + i) % LOST_MAX; // oldest first

@@ -198,6 +198,22 @@ describe('recover: the log line', () => {
     assert.equal(line.level, 50);
   });
 
+  it('writes the report to stderr once when a sync pino destination fails inside the write (a full disk)', { skip: process.platform !== 'linux' && 'needs /dev/full' }, async (t) => {
+    const full = pino.destination({ dest: '/dev/full', sync: true }); // writeSync fails with ENOSPC inside logger.error()
+    t.after(() => { full.destroy(); });
+    const url = await failing(t, createRecover({ logger: pino({}, full) }), () => new RangeError('quota'));
+    const { result: responses, stderr } = await captureStderr(async () => [
+      await send(url, { 'x-request-id': 'enospc-sync-1' }),
+      await send(url, { 'x-request-id': 'enospc-sync-2' }),
+    ]);
+    for (const response of responses) assert.equal(response.status, 500);
+    for (const id of ['enospc-sync-1', 'enospc-sync-2']) {
+      const lines = stderrLines(stderr).filter((entry) => entry.requestId === id);
+      assert.equal(lines.length, 1, `one fallback line for ${id} in ${stderr}`);
+      assert.match(String(lines[0]?.recoverFallback), /ENOSPC/);
+    }
+  });
+
   it('repeats the report on stderr when an async pino destination fails later (a full disk)', { skip: process.platform !== 'linux' && 'needs /dev/full' }, async (t) => {
     const full = pino.destination({ dest: '/dev/full', sync: false }); // every write fails with ENOSPC, in a callback
     t.after(() => { full.destroy(); });
