@@ -159,7 +159,7 @@ export function createRecover(options?: RecoverOptions, ignore?: readonly string
     const logger = resolved.logger ?? requestLogger ?? defaultLogger();
     // In a flood of one error, the first reports are logged and the rest summarised; telemetry counts all.
     // A fatal report (the crash that makes the process restart) is always written in full.
-    if (!limiter || level === 'fatal' || limiter.admit(report, logger)) writeReport(logger, level, report);
+    if (!limiter || override === 'fatal' || limiter.admit(report, logger)) writeReport(logger, level, report);
     try {
       recordTelemetry(report, ids.span);
     } catch (failure) {

@@ -30,6 +30,13 @@ const fullReports = (capture: LogCapture) => capture.lines.filter((line) => 'err
 const summaries = (capture: LogCapture) => capture.lines.filter((line) => String(line.msg).startsWith('recover: suppressed'));
 
 describe('log storms', () => {
+  it("a level option that answers 'fatal' is still limited: only recover's own restart line bypasses the limiter", async (t) => {
+    const { url, capture } = await flooded(t, { logLimit: { reports: 2, interval: 60_000 }, level: () => 'fatal' });
+    for (let i = 0; i < 6; i++) assert.equal((await send(url)).status, 500);
+    assert.equal(fullReports(capture).length, 2);
+    assert.ok(fullReports(capture).every((line) => line.level === 60));
+  });
+
   it('logs the first reports of a flood in full, then one summary with sample trace ids; telemetry counts every error', async (t) => {
     const { url, capture } = await flooded(t, { logLimit: { reports: 3, interval: 300 } });
     const before = await floodCount();
