@@ -194,6 +194,14 @@ for (const framework of frameworks) {
       }
     });
 
+    it('a client-sent request id that reads like a bound request (\'"req":\') still logs through the app\'s logger', async () => {
+      // Fastify binds the raw header as request.log's reqId; recover answers with an id of its own.
+      const response = await send(`${server.url}/case/sync-throw`, { 'x-request-id': `${randomUUID()}"req":{}` });
+      assert.equal(response.status, 500);
+      const { requestId } = JSON.parse(response.body) as { requestId: string };
+      assert.equal(capture.onlyReportFor(requestId).level, 50, 'the line is in the app log, not on stderr');
+    });
+
     it('a client that hangs up mid-stream is logged at info as 499, without a stack, and counted apart from errors', async () => {
       const requestId = randomUUID();
       const errorsBefore = await counted('recover.errors', '499');

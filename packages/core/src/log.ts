@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import { isLogger, type LogFn, type LogLevel, type Logger } from './options.js';
 import type { RecoverReport } from './report.js';
 import { destinationOf, type Line } from './destination.js';
-import { pinoBindings, withSerializers } from './pino.js';
+import { isChildCopy, pinoBindings, withSerializers } from './pino.js';
 
 const LEVEL_NUMBERS: Record<LogLevel, number> = { fatal: 60, error: 50, warn: 40, info: 30, debug: 20, trace: 10 };
 
@@ -37,7 +37,7 @@ export function requestLogger(candidate: unknown): Logger | undefined {
   if (typeof bindings === 'function') {
     // pino's own bindings string, when found, spares a JSON.parse of them per error.
     const written = pinoBindings(candidate);
-    if (written !== undefined) return written.includes('"req":') ? undefined : candidate;
+    if (written !== undefined && !written.includes('"req":')) return candidate;
     try {
       const bound: unknown = bindings.call(candidate);
       if (typeof bound === 'object' && bound !== null && 'req' in bound) return undefined;
@@ -84,8 +84,9 @@ export function writeLine(logger: Logger, line: Line): void {
       return;
     }
     const method: unknown = logger[level];
-    (typeof method === 'function' ? (method as LogFn) : logger.error).call(logger, record, message);
-    destination?.remember(line);
+    const log = typeof method === 'function' ? (method as LogFn) : logger.error;
+    if (destination) destination.write(line, () => { log.call(logger, record, message); });
+    else log.call(logger, record, message);
   } catch (failure) {
     writeStderr(level, record, message, failure);
   }
@@ -120,7 +121,8 @@ function rawLogger(logger: Logger): Logger {
   let raw = rawLoggers.get(logger);
   if (!raw) {
     raw = withSerializers(logger, KEEP) ?? (typeof logger.child === 'function' ? logger.child({}, { serializers: KEEP }) : logger);
-    rawLoggers.set(logger, raw);
+    // A copy of a child logger is a snapshot of its level: made afresh each time, it follows level changes.
+    if (!isChildCopy(raw)) rawLoggers.set(logger, raw);
   }
   return raw;
 }

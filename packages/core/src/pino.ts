@@ -65,6 +65,12 @@ export function pinoBindings(logger: Logger): string | undefined {
 }
 
 const withKept = new WeakMap<object, object>();
+const childCopies = new WeakSet();
+
+/** True for a logger `withSerializers` made by copying a child's own properties (a snapshot of them). */
+export function isChildCopy(logger: Logger): boolean {
+  return childCopies.has(logger);
+}
 
 /**
  * The logger with `serializers` taking precedence over its own, for a pino logger, as pino's `child`
@@ -91,6 +97,7 @@ export function withSerializers(logger: Logger, serializers: Record<string, (val
     const raw = Object.create(isChild ? parent : logger) as Record<PropertyKey, unknown>;
     if (isChild) {
       for (const key of Reflect.ownKeys(logger)) raw[key] = (logger as unknown as Record<PropertyKey, unknown>)[key];
+      childCopies.add(raw);
     }
     raw[SERIALIZERS] = merged;
     return raw as unknown as Logger;

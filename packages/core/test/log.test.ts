@@ -33,6 +33,14 @@ describe('requestLogger: which per-request logger recover writes through', () =>
     assert.equal(requestLogger(child), child);
   });
 
+  it('accepts a child whose bindings hold a "req" key only nested, or "req" inside a value', () => {
+    const logger = pino({ enabled: false });
+    const nested = logger.child({ ctx: { req: 1 } });
+    assert.equal(requestLogger(nested), nested);
+    const quoted = logger.child({ reqId: 'abc"req":{}' });
+    assert.equal(requestLogger(quoted), quoted);
+  });
+
   it("accepts pino-http's req.log in quietReqLogger mode (only the id is bound)", async () => {
     const capture = new LogCapture();
     const log = await pinoHttpRequestLog({ logger: capture.logger, quietReqLogger: true });
