@@ -46,6 +46,7 @@ export class LogStormLimiter {
   private readonly buckets = new Map<string, Bucket>();
 
   constructor(private readonly limit: LogLimit) {
+    for (const ref of live) if (ref.deref() === undefined) live.delete(ref); // apps made and dropped (tests, reloads)
     live.add(new WeakRef(this));
   }
 

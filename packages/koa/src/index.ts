@@ -60,15 +60,14 @@ export function recover(options?: RecoverOptions): RecoverMiddleware {
         ctx.respond = false;
         return;
       }
-      // Written directly, as Koa's own ctx.onerror does: headers set by the failed handler do not leak
-      // into the error answer, and Koa's body and header setters are skipped (recover is first, so no
-      // middleware is left to look at ctx.body).
-      ctx.respond = false;
-      try {
-        sendErrorResponse(ctx.res, answer);
-      } catch {
-        ctx.res.destroy();
-      }
+      // Like Koa's own ctx.onerror: headers set by the failed handler do not leak into the error answer.
+      // Answered through Koa's setters, not written directly, so middleware before recover (compression,
+      // sessions, response time) still runs on the answer.
+      for (const name of ctx.res.getHeaderNames()) ctx.res.removeHeader(name);
+      ctx.respond = true;
+      ctx.status = answer.status;
+      ctx.set(answer.headers);
+      ctx.body = answer.body;
     }
   };
 }
