@@ -92,7 +92,8 @@ async function flush(logger: Logger, timeout: number): Promise<void> {
   const tasks: Promise<unknown>[] = [snapshotsWritten()];
   const flushLogger = (logger as { flush?: (done?: (error?: Error) => void) => void }).flush;
   if (typeof flushLogger === 'function') {
-    tasks.push(attempt(() => new Promise<void>((resolve) => { flushLogger.call(logger, () => { resolve(); }); })));
+    // A flush that throws rejects this promise (the executor catches it), so it cannot skip the others.
+    tasks.push(new Promise<void>((resolve) => { flushLogger.call(logger, () => { resolve(); }); }));
   }
   const api = otelApi();
   if (api) {

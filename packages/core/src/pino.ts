@@ -12,7 +12,7 @@ const MAX_DEPTH = 32;
 
 /** The symbols seen so far, by description, so that a new logger of a known pino copy needs no scan. */
 const known = new Map<string, symbol[]>();
-/** Per object in a logger's chain: the value it owns under a description, or null when it owns none. */
+/** Per description: the objects of a logger chain found to own that symbol, and the value they own. */
 const owned = new Map<string, WeakMap<object, unknown>>();
 
 function ownSymbol(holder: object, description: string): symbol | undefined {
@@ -32,17 +32,13 @@ function inherited(logger: object, description: string): unknown {
   try {
     let holder: object | null = logger;
     for (let depth = 0; holder !== null && depth < MAX_DEPTH; depth++) {
-      if (cache.has(holder)) {
-        const value = cache.get(holder);
-        if (value !== null) return value;
-      } else {
-        const symbol = ownSymbol(holder, description);
-        const value: unknown = symbol === undefined ? undefined : (holder as Record<symbol, unknown>)[symbol];
-        // Only owners are cached: a per-request child owns nothing and is one hop from its parent.
-        if (value !== undefined) {
-          cache.set(holder, value);
-          return value;
-        }
+      if (cache.has(holder)) return cache.get(holder);
+      const symbol = ownSymbol(holder, description);
+      const value: unknown = symbol === undefined ? undefined : (holder as Record<symbol, unknown>)[symbol];
+      // Only owners are cached: a per-request child owns nothing and is one hop from its parent.
+      if (value !== undefined) {
+        cache.set(holder, value);
+        return value;
       }
       holder = Object.getPrototypeOf(holder) as object | null;
     }

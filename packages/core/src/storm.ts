@@ -22,20 +22,18 @@ interface Bucket {
 }
 
 const MAX_SAMPLES = 5;
+// Beyond this many kinds of error at once, the oldest bucket is dropped: the limiter must not leak.
+const MAX_BUCKETS = 1000;
 
 /** Every limiter of the process, weakly: a restart writes their pending summaries before it exits. */
 const live = new Set<WeakRef<LogStormLimiter>>();
+// A limiter collected (an app made and dropped: tests, reloads) takes its reference out of the set.
+const collected = new FinalizationRegistry<WeakRef<LogStormLimiter>>((ref) => { live.delete(ref); });
 
 /** Writes the pending `suppressed K similar` lines of every limiter now: the process is about to exit. */
 export function flushLogSummaries(): void {
-  for (const ref of live) {
-    const limiter = ref.deref();
-    if (limiter) limiter.flush();
-    else live.delete(ref);
-  }
+  for (const ref of live) ref.deref()?.flush();
 }
-// Beyond this many kinds of error at once, the oldest bucket is dropped: the limiter must not leak.
-const MAX_BUCKETS = 1000;
 
 /**
  * Keeps a flood of one error from becoming the outage: per fingerprint (error type, top stack frame,
@@ -46,8 +44,9 @@ export class LogStormLimiter {
   private readonly buckets = new Map<string, Bucket>();
 
   constructor(private readonly limit: LogLimit) {
-    for (const ref of live) if (ref.deref() === undefined) live.delete(ref); // apps made and dropped (tests, reloads)
-    live.add(new WeakRef(this));
+    const ref = new WeakRef(this);
+    live.add(ref);
+    collected.register(this, ref);
   }
 
   /** Writes every summary still waiting for its interval to end. */
