@@ -8,18 +8,11 @@ import { abortAfterFirstChunk, send, type RawResponse } from '../support/http.js
 import { installTelemetry } from '../support/otel.js';
 import { scenarios, type LoggedError, type Scenario } from '../support/scenarios.js';
 import { START_SPAN, frameworks, startServer, type Running } from '../support/servers.js';
+import { waitFor } from '../support/wait.js';
 
 const telemetry = installTelemetry();
 const TRACE_ID = /^[0-9a-f]{32}$/;
 const SPAN_ID = /^[0-9a-f]{16}$/;
-
-async function waitFor(condition: () => boolean, timeout = 3000): Promise<void> {
-  const deadline = Date.now() + timeout;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 // A stack frame as V8 prints it: any of these in a body means internals leaked.
 const STACK_FRAME = /\bat .+:\d+:\d+/;
 
@@ -157,7 +150,7 @@ for (const framework of frameworks) {
         const requestId = randomUUID();
         const { result: response, stderr } = await captureStderr(async () => {
           const answer = await send(`${failing.url}/case/sync-throw`, { 'x-request-id': requestId });
-          await waitFor(() => refusing.destroyed);
+          await waitFor(() => refusing.destroyed, 'the destination to fail');
           return answer;
         });
         assert.equal(response.status, 500);
@@ -207,8 +200,7 @@ for (const framework of frameworks) {
       const errorsBefore = await counted('recover.errors', '499');
       const closedBefore = await counted('recover.client_closed', '499');
       await abortAfterFirstChunk(`${server.url}/stream`, { 'x-request-id': requestId });
-      const deadline = Date.now() + 3000;
-      while (capture.reportsFor(requestId).length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+      await waitFor(() => capture.reportsFor(requestId).length > 0, 'the 499 line');
       const [line, ...more] = capture.reportsFor(requestId);
       assert.ok(line, 'the closed connection is still recorded');
       assert.equal(more.length, 0);

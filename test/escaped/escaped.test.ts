@@ -4,7 +4,8 @@ import { mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startChild, waitFor, type Child } from '../support/child.js';
+import { startChild, type Child } from '../support/child.js';
+import { waitFor } from '../support/wait.js';
 import { send } from '../support/http.js';
 import { frameworks } from '../support/servers.js';
 

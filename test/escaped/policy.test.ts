@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { startChild, waitFor, type Child } from '../support/child.js';
+import { startChild, type Child } from '../support/child.js';
+import { waitFor } from '../support/wait.js';
 import { send } from '../support/http.js';
 import { frameworks } from '../support/servers.js';
 
