@@ -1,11 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { runInJob } from './context.js';
-import type { RecoverOptions } from './options.js';
-import { isPromiseLike } from './process.js';
+import { runInJob } from './process/context.js';
 import { createRecover } from './recover.js';
-
-/** Options of `guard`: where its reports go. */
-export type GuardOptions = Pick<RecoverOptions, 'logger' | 'stackSize' | 'onError'>;
+import type { GuardOptions } from './types.js';
+import { callAndWatch } from './util/call-and-watch.js';
 
 /**
  * The Go "safe worker": wraps a background job (a timer callback, a queue consumer, a cron task) so that
@@ -22,29 +19,17 @@ export type GuardOptions = Pick<RecoverOptions, 'logger' | 'stackSize' | 'onErro
  */
 export function guard<A extends unknown[], R>(name: string, job: (...args: A) => Promise<R>, options?: GuardOptions): (...args: A) => Promise<R | undefined>;
 export function guard<A extends unknown[], R>(name: string, job: (...args: A) => R, options?: GuardOptions): (...args: A) => R | undefined;
-export function guard<A extends unknown[], R>(name: string, job: (...args: A) => R, options: GuardOptions = {}): (...args: A) => R | Promise<R | undefined> | undefined {
+export function guard<A extends unknown[], R>(name: string, job: (...args: A) => R, options: GuardOptions = {}): (...args: A) => R | undefined {
   if (typeof name !== 'string' || name === '') throw new TypeError('recover: guard needs a job name');
   if (typeof job !== 'function') throw new TypeError(`recover: guard "${name}" needs a function`);
   const core = createRecover({ ...options, process: false });
 
-  return function guarded(this: unknown, ...args: A): R | Promise<R | undefined> | undefined {
+  return function guarded(this: unknown, ...args: A): R | undefined {
     const info = { name, id: randomUUID() };
-    return runInJob(info, () => {
-      let result: R;
-      try {
-        result = job.apply(this, args);
-      } catch (thrown) {
-        core.reportCrash(thrown, 'background', undefined, info);
-        return undefined;
-      }
-      if (!isPromiseLike(result)) return result;
-      return Promise.resolve(result).then(
-        (value) => value as R,
-        (reason: unknown) => {
-          core.reportCrash(reason, 'background', undefined, info);
-          return undefined;
-        },
-      );
-    });
+    const failed = (thrown: unknown): undefined => {
+      core.reportCrash(thrown, 'background', undefined, info);
+      return undefined;
+    };
+    return runInJob(info, () => callAndWatch<R | undefined>(() => job.apply(this, args), failed, failed));
   };
 }

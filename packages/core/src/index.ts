@@ -1,39 +1,30 @@
-export { createRecover, wasReported } from './recover.js';
-export { sendErrorResponse } from './send.js';
-export { accessLogLevel } from './access-log.js';
-export { requestLogger } from './log.js';
-export { currentJob, currentRequest, enableRequestContext } from './context.js';
+// What users of recover call. The adapters' interface is apart, in `@recover/core/adapter`.
 export { guard } from './guard.js';
-export { bindToRequest, watchEscapedErrors } from './process.js';
-export { isDraining, readiness } from './drain.js';
-export { normalize, ThrownValue, truncateBytes } from './normalize.js';
-export { statusOf, statusText } from './status.js';
-export { negotiate, renderBody, escapeHtml } from './render.js';
-export { parseTraceparent, traceresponse } from './trace.js';
-export { resolveOptions, defaultLevel, isLogger } from './options.js';
-export { CLIENT_CLOSED_COUNTER, ERROR_COUNTER } from './telemetry.js';
-export { CLIENT_CLOSED, isClientGone } from './client.js';
-export { loggableUrl } from './report.js';
+export { bindToRequest } from './process/escaped.js';
+export { currentJob } from './process/context.js';
+export { accessLogLevel } from './logging/access-log.js';
+export { defaultLevel } from './logging/levels.js';
+export { wasReported } from './report/reported.js';
+export { renderBody } from './response/render.js';
+export { CLIENT_CLOSED_COUNTER, ERROR_COUNTER } from './telemetry/counter.js';
 
-export type { Exchange, ErrorResponse, Recover } from './recover.js';
-export type { RequestContext } from './context.js';
-export type { DescribeRequest } from './process.js';
-export type { Readiness } from './drain.js';
-export type { GuardOptions } from './guard.js';
-export type { SnapshotOptions } from './snapshot.js';
-export type { LogLimit } from './storm.js';
-export type { SerializedError, NormalizedError } from './normalize.js';
-export type { RecoverReport, ReportRequest, ErrorOrigin, JobInfo } from './report.js';
-export type { MediaKind, RenderedBody } from './render.js';
 export type {
-  RecoverOptions,
-  ResolvedOptions,
-  Logger,
+  ErrorOrigin,
+  ExposeFn,
+  GuardOptions,
+  JobInfo,
+  LevelFn,
   LogFn,
   LogLevel,
-  ExposeFn,
-  RenderFn,
+  Logger,
+  MediaKind,
   OnErrorHook,
-  LevelFn,
   ProcessPolicy,
-} from './options.js';
+  Readiness,
+  RecoverOptions,
+  RecoverReport,
+  RenderFn,
+  RenderedBody,
+  ReportRequest,
+  SerializedError,
+} from './types.js';

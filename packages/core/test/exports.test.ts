@@ -9,16 +9,22 @@ import { LogCapture, type LogLine } from '../../../test/support/capture.js';
 import { send } from '../../../test/support/http.js';
 import { installTelemetry } from '../../../test/support/otel.js';
 
-type Core = typeof import('@recover/core');
+type Public = typeof import('@recover/core');
+type ForAdapters = typeof import('@recover/core/adapter');
+type Core = Public & ForAdapters;
 
 const require = createRequire(import.meta.url);
-const esm: Core = await import('@recover/core');
-const cjs = require('@recover/core') as Core;
+const esmPublic: Public = await import('@recover/core');
+const esmAdapter: ForAdapters = await import('@recover/core/adapter');
+const cjsPublic = require('@recover/core') as Public;
+const cjsAdapter = require('@recover/core/adapter') as ForAdapters;
+const esm: Core = { ...esmPublic, ...esmAdapter };
+const cjs: Core = { ...cjsPublic, ...cjsAdapter };
 
 installTelemetry();
 const tracer = trace.getTracer('exports.test');
 
-/** The public functions (and classes) of a build, by name. */
+/** The functions (and classes) a module exports, by name. */
 function functionNames(module: object): string[] {
   return Object.entries(module)
     .filter(([, value]) => typeof value === 'function')
@@ -26,34 +32,21 @@ function functionNames(module: object): string[] {
     .sort();
 }
 
-const PUBLIC_FUNCTIONS = [
+/** What users call: `@recover/core`. */
+const PUBLIC_FUNCTIONS = ['accessLogLevel', 'bindToRequest', 'currentJob', 'defaultLevel', 'guard', 'renderBody', 'wasReported'];
+
+/** What adapters need: `@recover/core/adapter`. Nothing is exported only for tests. */
+const ADAPTER_FUNCTIONS = [
   'ThrownValue',
-  'accessLogLevel',
-  'bindToRequest',
+  'callAndWatch',
   'createRecover',
-  'currentJob',
   'currentRequest',
-  'defaultLevel',
   'enableRequestContext',
-  'escapeHtml',
-  'guard',
-  'isClientGone',
   'isDraining',
-  'isLogger',
-  'loggableUrl',
-  'negotiate',
-  'normalize',
-  'parseTraceparent',
+  'isPromiseLike',
   'readiness',
-  'renderBody',
   'requestLogger',
-  'resolveOptions',
   'sendErrorResponse',
-  'statusOf',
-  'statusText',
-  'traceresponse',
-  'truncateBytes',
-  'wasReported',
   'watchEscapedErrors',
 ];
 
@@ -61,12 +54,19 @@ describe('exports: both builds', () => {
   it('import() loads the ES module build and require() the CommonJS build', () => {
     assert.match(fileURLToPath(import.meta.resolve('@recover/core')), /[\\/]packages[\\/]core[\\/]dist[\\/]index\.js$/);
     assert.match(require.resolve('@recover/core'), /[\\/]packages[\\/]core[\\/]dist[\\/]index\.cjs$/);
+    assert.match(fileURLToPath(import.meta.resolve('@recover/core/adapter')), /[\\/]packages[\\/]core[\\/]dist[\\/]adapter\.js$/);
+    assert.match(require.resolve('@recover/core/adapter'), /[\\/]packages[\\/]core[\\/]dist[\\/]adapter\.cjs$/);
     assert.notEqual(esm.createRecover, cjs.createRecover, 'two builds, not one module loaded twice');
   });
 
   it('expose the same function names, and exactly the public API', () => {
-    assert.deepEqual(functionNames(esm), functionNames(cjs));
-    assert.deepEqual(functionNames(esm), PUBLIC_FUNCTIONS);
+    assert.deepEqual(functionNames(esmPublic), functionNames(cjsPublic));
+    assert.deepEqual(functionNames(esmPublic), PUBLIC_FUNCTIONS);
+  });
+
+  it('expose the same function names, and exactly the adapters\' API', () => {
+    assert.deepEqual(functionNames(esmAdapter), functionNames(cjsAdapter));
+    assert.deepEqual(functionNames(esmAdapter), ADAPTER_FUNCTIONS);
   });
 
   it('expose the same constants', () => {
@@ -124,10 +124,9 @@ for (const [label, id, core] of [['import()', 'esm', esm], ['require()', 'cjs', 
       assert.equal(response.headers['traceresponse'], `00-${String(line.trace_id)}-${String(line.span_id)}-01`, 'sampled: the span is the source');
     });
 
-    it('normalizes, negotiates and validates like the other build', () => {
-      assert.equal(core.normalize(null).error.type, 'null');
-      assert.equal(core.negotiate('text/html'), 'html');
-      assert.throws(() => core.resolveOptions({ stackSize: -1 }), /"stackSize"/);
+    it('answers by Accept and validates options like the other build', async () => {
+      assert.match((await send(`${url}/boom`, { accept: 'text/html' })).headers['content-type'] as string, /^text\/html/);
+      assert.throws(() => core.createRecover({ stackSize: -1 }), /"stackSize"/);
     });
   });
 }
@@ -153,8 +152,25 @@ describe('exports: the two builds share state where a user mixes them', () => {
     }
   });
 
-  it('a ThrownValue made by one build is unwrapped by the other', () => {
-    assert.equal(esm.normalize(new cjs.ThrownValue(null)).error.type, 'null');
-    assert.equal(cjs.normalize(new esm.ThrownValue(undefined)).error.type, 'undefined');
+  it('a ThrownValue made by one build is unwrapped by the other', async () => {
+    const capture = new LogCapture();
+    const fromCjs = esm.createRecover({ logger: capture.logger });
+    const fromEsm = cjs.createRecover({ logger: capture.logger });
+    const server = createServer((request, response) => {
+      const [recover, thrown] = request.url === '/cjs' ? [fromCjs, new cjs.ThrownValue(null)] : [fromEsm, new esm.ThrownValue(undefined)];
+      const answer = recover.handle(thrown, { request, response });
+      if (answer) esm.sendErrorResponse(response, answer);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      await send(`http://127.0.0.1:${port}/cjs`, { 'x-request-id': 'thrown-cjs' });
+      await send(`http://127.0.0.1:${port}/esm`, { 'x-request-id': 'thrown-esm' });
+      const typeOf = (id: string) => (capture.onlyReportFor(id).err as { type: string }).type;
+      assert.equal(typeOf('thrown-cjs'), 'null');
+      assert.equal(typeOf('thrown-esm'), 'undefined');
+    } finally {
+      server.close();
+    }
   });
 });

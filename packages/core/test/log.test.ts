@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import Fastify from 'fastify';
 import { pino } from 'pino';
 import { pinoHttp, type Options as PinoHttpOptions } from 'pino-http';
-import { requestLogger } from '@recover/core';
+import { requestLogger } from '@recover/core/adapter';
 import { LogCapture } from '../../../test/support/capture.js';
 import { listen, send } from '../../../test/support/http.js';
 

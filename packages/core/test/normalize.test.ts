@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import vm from 'node:vm';
 import createError from 'http-errors';
-import { normalize, statusOf, ThrownValue, truncateBytes, type SerializedError } from '@recover/core';
+import type { SerializedError } from '@recover/core';
+import { ThrownValue } from '@recover/core/adapter';
+import { normalize, truncateBytes } from '../src/report/normalize.js';
+import { statusOf } from '../src/report/status.js';
 
 /** Follows `cause` links and returns how many there are and the last error reached. */
 function causeChain(error: SerializedError): { depth: number; last: SerializedError } {

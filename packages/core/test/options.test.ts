@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { inspect } from 'node:util';
 import { pino } from 'pino';
-import { createRecover, defaultLevel, isLogger, resolveOptions, type RecoverOptions } from '@recover/core';
+import { defaultLevel, type RecoverOptions } from '@recover/core';
+import { createRecover } from '@recover/core/adapter';
+import { isLogger } from '../src/logging/request-logger.js';
+import { resolveOptions } from '../src/options.js';
 
 /** Asserts that `fn` throws a TypeError whose message names `option` (or one of its fields, `"option.field"`). */
 function throwsNaming(fn: () => unknown, option: string): void {

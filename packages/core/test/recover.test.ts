@@ -5,19 +5,8 @@ import { describe, it, type TestContext } from 'node:test';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import createError from 'http-errors';
 import { pino } from 'pino';
-import {
-  ERROR_COUNTER,
-  ThrownValue,
-  accessLogLevel,
-  createRecover,
-  sendErrorResponse,
-  wasReported,
-  type ErrorResponse,
-  type Exchange,
-  type Recover,
-  type RecoverReport,
-  type SerializedError,
-} from '@recover/core';
+import { ERROR_COUNTER, accessLogLevel, wasReported, type RecoverReport, type SerializedError } from '@recover/core';
+import { ThrownValue, createRecover, sendErrorResponse, type ErrorResponse, type Exchange, type Recover } from '@recover/core/adapter';
 import { LogCapture, captureStderr, type LogLine } from '../../../test/support/capture.js';
 import { listen, send, type RawResponse } from '../../../test/support/http.js';
 import { installTelemetry } from '../../../test/support/otel.js';

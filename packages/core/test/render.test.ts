@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { escapeHtml, negotiate, renderBody, statusText, type MediaKind, type RecoverReport } from '@recover/core';
+import { renderBody, type MediaKind, type RecoverReport } from '@recover/core';
+import { negotiate } from '../src/response/negotiate.js';
+import { escapeHtml } from '../src/response/render.js';
+import { statusText } from '../src/report/status.js';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const REQUEST_ID = 'req-42';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { loggableUrl } from '@recover/core';
+import { loggableUrl } from '../src/report/request.js';
 
 describe('loggableUrl: credentials in query strings never reach the log', () => {
   const cases: [url: string, logged: string][] = [

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describe, it, type TestContext } from 'node:test';
-import { createRecover, sendErrorResponse, type RecoverOptions } from '@recover/core';
+import type { RecoverOptions } from '@recover/core';
+import { createRecover, sendErrorResponse } from '@recover/core/adapter';
 import { LogCapture } from '../../../test/support/capture.js';
 import { listen, send } from '../../../test/support/http.js';
 import { installTelemetry } from '../../../test/support/otel.js';

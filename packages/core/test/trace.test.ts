@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { INVALID_SPAN_CONTEXT, context, trace } from '@opentelemetry/api';
-import { parseTraceparent, traceresponse } from '@recover/core';
-import { traceIdsFor } from '../src/trace.js';
+import { parseTraceparent, traceIdsFor, traceresponse } from '../src/telemetry/trace.js';
 import { installTelemetry } from '../../../test/support/otel.js';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';

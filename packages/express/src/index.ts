@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createRecover, readiness, requestLogger, sendErrorResponse, watchEscapedErrors, type Exchange, type RecoverOptions } from '@recover/core';
+import { createRecover, readiness, requestLogger, sendErrorResponse, watchEscapedErrors, type RequestDetails } from '@recover/core/adapter';
+import type { RecoverOptions } from '@recover/core';
 import { mountPathOf, patchRouterLayers } from './router-layer.js';
 
 /**
@@ -28,9 +29,9 @@ export type RecoverErrorHandler = (err: unknown, req: IncomingMessage, res: Serv
 export function recover(options?: RecoverOptions): RecoverErrorHandler {
   const core = createRecover(options);
   patchRouterLayers();
-  watchEscapedErrors(core, describe);
+  watchEscapedErrors(core, detailsOf);
   return function recoverExpress(err: unknown, req: ExpressRequest, res: ServerResponse, _next: (err?: unknown) => void): void {
-    const answer = core.handle(err, { ...describe(req), request: req, response: res });
+    const answer = core.handle(err, { ...detailsOf(req), request: req, response: res });
     if (!answer) return;
     try {
       sendErrorResponse(res, answer);
@@ -58,7 +59,7 @@ export function ready(): (req: IncomingMessage, res: ServerResponse) => void {
 }
 
 /** What Express and pino-http put on the request: the URL as sent, the route, the request id and logger. */
-function describe(req: ExpressRequest): Omit<Exchange, 'request' | 'response'> {
+function detailsOf(req: ExpressRequest): RequestDetails {
   return { url: req.originalUrl, route: routeOf(req), requestId: req.id, logger: requestLogger(req.log) };
 }
 

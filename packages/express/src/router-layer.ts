@@ -2,7 +2,7 @@
 // a falsy synchronous throw, an Express 4 async rejection, and the mount path of the route that matched.
 import { createRequire } from 'node:module';
 import { join, sep } from 'node:path';
-import { ThrownValue } from '@recover/core';
+import { ThrownValue, callAndWatch } from '@recover/core/adapter';
 
 type Handler = (req: unknown, res: unknown, next: unknown) => unknown;
 interface LayerPrototype {
@@ -56,7 +56,7 @@ export function patchRouterLayers(): void {
       rememberMountPath(req);
       if (this[kGuarded] !== true) {
         this[kGuarded] = true;
-        if (typeof this.handle === 'function' && this.handle.length <= 3) this.handle = guard(this.handle, express4);
+        if (typeof this.handle === 'function' && this.handle.length <= 3) this.handle = wrapHandler(this.handle, express4);
       }
       return original.call(this, req, res, next);
     };
@@ -73,29 +73,21 @@ function rememberMountPath(req: unknown): void {
   }
 }
 
-function guard(handler: Handler, forwardRejections: boolean): Handler {
-  // Three parameters, like the handler the router checked: error handlers (four) are never wrapped.
-  const guarded = function (req: unknown, res: unknown, next: unknown): unknown {
-    let result: unknown;
-    try {
-      result = handler(req, res, next);
-    } catch (thrown) {
-      // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrowing what the handler threw, as is
-      throw thrown || new ThrownValue(thrown);
-    }
-    if (forwardRejections && typeof next === 'function' && isPromiseLike(result)) {
-      result.then(undefined, (reason: unknown) => {
-        (next as (error: unknown) => void)(reason || new ThrownValue(reason));
-      });
-    }
-    return result;
+/** The route handler as the patched Layer calls it: a falsy throw made visible, and on Express 4 rejections forwarded. */
+function wrapHandler(handler: Handler, forwardRejections: boolean): Handler {
+  const rethrow = (thrown: unknown): never => {
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrowing what the handler threw, as is
+    throw thrown || new ThrownValue(thrown);
   };
-  Object.defineProperty(guarded, 'name', { value: handler.name });
-  return guarded;
-}
-
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+  // Three parameters, like the handler the router checked: error handlers (four) are never wrapped.
+  const wrapped = function (req: unknown, res: unknown, next: unknown): unknown {
+    const forward = forwardRejections && typeof next === 'function'
+      ? (reason: unknown) => { (next as (error: unknown) => void)(reason || new ThrownValue(reason)); }
+      : undefined;
+    return callAndWatch(() => handler(req, res, next), rethrow, forward);
+  };
+  Object.defineProperty(wrapped, 'name', { value: handler.name });
+  return wrapped;
 }
 
 // Express 4 ships its router inside (express/lib/router/layer.js); Express 5 uses the `router` package.

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { createRecover, readiness, requestLogger, watchEscapedErrors, type RecoverOptions } from '@recover/core';
+import { createRecover, readiness, requestLogger, watchEscapedErrors } from '@recover/core/adapter';
+import type { RecoverOptions } from '@recover/core';
 
 // Keys Fastify itself accepts in `register` options; they are not recover's to reject.
 const FASTIFY_REGISTER_OPTIONS = ['prefix', 'logLevel', 'logSerializers'];

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createRecover, readiness, requestLogger, sendErrorResponse, watchEscapedErrors, type Exchange, type Recover, type RecoverOptions } from '@recover/core';
+import { createRecover, readiness, requestLogger, sendErrorResponse, watchEscapedErrors, type Exchange, type Recover } from '@recover/core/adapter';
+import type { RecoverOptions } from '@recover/core';
 
 /** The parts of Koa's application recover uses: its `error` event, and the prototype of every ctx. */
 interface KoaApplication {
@@ -123,13 +124,14 @@ function notifyListeners(ctx: KoaContext, thrown: unknown): void {
   try {
     const app = ctx.app;
     if (!app.listeners('error').some((listener) => listener !== app.onerror)) return;
-    app.emit('error', thrown instanceof Error ? thrown : new Error(`non-error thrown: ${describe(thrown)}`), ctx);
+    app.emit('error', thrown instanceof Error ? thrown : new Error(`non-error thrown: ${preview(thrown)}`), ctx);
   } catch {
     // A listener that throws must not turn a handled error into an unhandled one.
   }
 }
 
-function describe(thrown: unknown): string {
+/** A short view of a non-error thrown value, for the `Error` Koa's listeners get. */
+function preview(thrown: unknown): string {
   return thrown === null ? 'null' : typeof thrown === 'string' ? JSON.stringify(thrown.slice(0, 200)) : typeof thrown;
 }
 

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { wasReported } from './recover.js';
+import { wasReported } from '../report/reported.js';
 
 /**
  * A `customLogLevel` for pino-http: the access line of a response recover already reported is `info`,

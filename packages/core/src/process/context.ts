@@ -1,17 +1,8 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { subscribe } from 'node:diagnostics_channel';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { isDraining, trackServer } from './drain.js';
-import type { JobInfo } from './report.js';
-
-/** The request an async context belongs to. */
-export interface RequestContext {
-  readonly request: IncomingMessage;
-  readonly response: ServerResponse;
-}
-
-const storage = new AsyncLocalStorage<RequestContext>();
-let enabled = false;
+import type { Server } from 'node:http';
+import type { RequestContext } from '../internal-types.js';
+import type { JobInfo } from '../types.js';
+import { state } from './state.js';
 
 /**
  * Gives every HTTP request its own async context, once per process, so an error thrown later from a timer
@@ -21,32 +12,30 @@ let enabled = false;
  * allocated per request.
  */
 export function enableRequestContext(): void {
-  if (enabled) return;
-  enabled = true;
+  if (state.contextEnabled) return;
+  state.contextEnabled = true;
   subscribe('http.server.request.start', onRequestStart);
 }
 
 function onRequestStart(message: unknown): void {
   const context = message as RequestContext & { server?: Server };
-  trackServer(context.server);
+  if (context.server) state.servers.add(context.server);
   // A process that is draining answers what still arrives, then lets the connection go.
-  if (isDraining()) context.response.setHeader('connection', 'close');
-  storage.enterWith(context);
+  if (state.draining) context.response.setHeader('connection', 'close');
+  state.requests.enterWith(context);
 }
-
-const jobs = new AsyncLocalStorage<JobInfo>();
 
 /** Runs `fn` in the async context of a background job, so errors that escape it are attributed to the job. */
 export function runInJob<R>(job: JobInfo, fn: () => R): R {
-  return jobs.run(job, fn);
+  return state.jobs.run(job, fn);
 }
 
 /** The background job whose async context is running now, if any. */
 export function currentJob(): JobInfo | undefined {
-  return jobs.getStore();
+  return state.jobs.getStore();
 }
 
 /** The request whose async context is running now, if any. */
 export function currentRequest(): RequestContext | undefined {
-  return storage.getStore();
+  return state.requests.getStore();
 }

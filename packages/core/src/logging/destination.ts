@@ -1,4 +1,5 @@
-import type { LogLevel, Logger } from './options.js';
+import type { Line } from '../internal-types.js';
+import type { Logger } from '../types.js';
 import { pinoStream } from './pino.js';
 
 // A pino destination fails after the call that wrote to it has returned: sonic-boom with
@@ -12,12 +13,6 @@ const LOST_WINDOW_MS = 1000;
 const LOST_MAX = 16;
 /** After a failure, recover writes to stderr for this long before trying the destination again. */
 const RETRY_AFTER_MS = 5000;
-
-export interface Line {
-  level: LogLevel;
-  record: Record<string, unknown>;
-  message: string;
-}
 
 type Fallback = (line: Line, failure: unknown) => void;
 

@@ -1,27 +1,6 @@
 import { types } from 'node:util';
-
-/** The shape of pino's `err` serializer: what a log line carries under `err`. */
-export interface SerializedError {
-  /** Constructor name for errors (`TypeError`), `typeof` for other values (`null`, `string`, `Object`). */
-  type: string;
-  message: string;
-  /** Bounded to `stackSize` bytes; absent for values that never had a stack. */
-  stack?: string | undefined;
-  code?: string | undefined;
-  cause?: SerializedError | undefined;
-  aggregateErrors?: SerializedError[] | undefined;
-}
-
-/** A thrown value read once, safely: everything later steps need, and nothing that can throw. */
-export interface NormalizedError {
-  error: SerializedError;
-  /** `status` or `statusCode` of the thrown value, when it is an integer. */
-  status: number | undefined;
-  /** The thrown value's own `expose` flag (http-errors convention). */
-  expose: boolean | undefined;
-  /** The thrown value's `headers` (http-errors convention), string values only. */
-  headers: Record<string, string> | undefined;
-}
+import type { NormalizedError } from '../internal-types.js';
+import type { SerializedError } from '../types.js';
 
 /**
  * Carries a falsy value (`throw null`, `throw undefined`, `throw ''`) through frameworks that treat a falsy

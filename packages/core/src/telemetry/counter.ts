@@ -1,8 +1,7 @@
 import type { Counter, MeterProvider } from '@opentelemetry/api';
-import { CLIENT_CLOSED } from './client.js';
-import { otelApi } from './otel.js';
-import type { RecoverReport } from './report.js';
-import type { Span } from '@opentelemetry/api';
+import { CLIENT_CLOSED } from '../report/client-gone.js';
+import type { RecoverReport } from '../types.js';
+import type { OtelApi } from './otel.js';
 
 /** Name of the counter every reported error increments. */
 export const ERROR_COUNTER = 'recover.errors';
@@ -11,13 +10,8 @@ export const CLIENT_CLOSED_COUNTER = 'recover.client_closed';
 
 const counters = new Map<string, { provider: MeterProvider; counter: Counter }>();
 
-/**
- * Records the error on the active span (`recordException`; status ERROR for 5xx only) and counts it.
- * Throws only if the OpenTelemetry SDK throws; the caller falls back to stderr.
- */
-export function recordTelemetry(report: RecoverReport, span: Span | undefined): void {
-  const api = otelApi();
-  if (!api) return;
+/** Counts the report on `recover.errors`, or on `recover.client_closed` for a client that left. */
+export function countReport(api: OtelApi, report: RecoverReport): void {
   const attributes = {
     'error.type': report.error.type,
     'http.response.status_code': report.status,
@@ -26,21 +20,14 @@ export function recordTelemetry(report: RecoverReport, span: Span | undefined): 
     ...(report.job === undefined ? {} : { 'job.name': report.job.name }),
   };
   if (report.status === CLIENT_CLOSED) {
-    span?.setAttribute('http.response.status_code', CLIENT_CLOSED);
     counterFor(api, CLIENT_CLOSED_COUNTER, 'Requests whose client closed the connection before the answer.').add(1, attributes);
-    return;
+  } else {
+    counterFor(api, ERROR_COUNTER, 'Errors reported by recover, by error type, route, status and origin.').add(1, attributes);
   }
-  if (span) {
-    const exception = { name: report.error.type, message: report.error.message, ...(report.error.stack === undefined ? {} : { stack: report.error.stack }) };
-    span.recordException(exception);
-    span.setAttribute('error.type', report.error.type);
-    if (report.status >= 500) span.setStatus({ code: api.SpanStatusCode.ERROR, message: report.error.type });
-  }
-  counterFor(api, ERROR_COUNTER, 'Errors reported by recover, by error type, route, status and origin.').add(1, attributes);
 }
 
 /** A counter, made again if the application registered a meter provider after our first use of it. */
-function counterFor(api: NonNullable<ReturnType<typeof otelApi>>, name: string, description: string): Counter {
+function counterFor(api: OtelApi, name: string, description: string): Counter {
   const provider = api.metrics.getMeterProvider();
   let entry = counters.get(name);
   if (entry?.provider !== provider) {

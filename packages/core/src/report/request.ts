@@ -1,54 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { SerializedError } from './normalize.js';
-
-/**
- * Where an error was caught: by the framework's error path (`handler`), by Node's process-level hooks
- * after it escaped a request (`uncaughtException`, `unhandledRejection`), or by `guard` (`background`).
- */
-export type ErrorOrigin = 'handler' | 'uncaughtException' | 'unhandledRejection' | 'background';
-
-/** The request an error belongs to, as it appears in the report and the log line. */
-export interface ReportRequest {
-  method: string;
-  /** Path and query as the client sent them. */
-  url: string;
-  /** The matched route pattern (`/users/:id`), when the framework knows it. */
-  route: string | undefined;
-  /** The allowlisted request headers (option `logHeaders`), when present. */
-  headers?: Record<string, string> | undefined;
-}
-
-/** A background job run by `guard`: its name and the id of this run. */
-export interface JobInfo {
-  name: string;
-  id: string;
-}
-
-/** Everything recover knows about one error. Built only when an error happens. */
-export interface RecoverReport {
-  /** ISO-8601 time the error was caught. */
-  time: string;
-  origin: ErrorOrigin;
-  /** The HTTP status answered (or that would have been, when headers were already sent). */
-  status: number;
-  /** Whether the error's message may be shown to the client (never for 5xx). */
-  expose: boolean;
-  /** The error in pino's `err` shape, stack bounded to `stackSize` bytes. */
-  error: SerializedError;
-  traceId: string;
-  spanId: string;
-  /** Absent for a process-level crash that no request owns. */
-  requestId: string | undefined;
-  /** Absent for a process-level crash that no request owns. */
-  request: ReportRequest | undefined;
-  /** The background job the error belongs to (`guard`), if any. */
-  job: JobInfo | undefined;
-  /** True when the response had already started, so no error body could be sent. */
-  headersSent: boolean;
-  /** The value that was thrown, untouched, for forwarding (Sentry, a queue) from `onError`. */
-  thrown: unknown;
-}
 
 const REQUEST_ID = /^[\w.:@/+=-]{1,128}$/;
 

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { ErrorResponse } from './recover.js';
+import type { ErrorResponse } from '../internal-types.js';
 
 /**
  * Writes an error response on a bare Node response, replacing any headers the failed handler had set

@@ -1,33 +1,24 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeStderr } from './log.js';
-import type { Logger } from './options.js';
-
-/** Where and how often to write Node's diagnostic report for escaped crashes. */
-export interface SnapshotOptions {
-  /** Directory the reports go to; created if missing. */
-  dir: string;
-  /** Least time between two reports, in ms. Default 60000. */
-  interval: number;
-}
-
-let lastWritten: number | undefined;
-let written = 0;
-const pending = new Set<Promise<void>>();
+import type { DiagnosticReportOptions } from '../internal-types.js';
+import type { Logger } from '../types.js';
+import { writeStderr } from '../logging/write.js';
+import { state } from './state.js';
 
 /**
- * Writes Node's diagnostic report (`process.report`: JS and native stacks, heap, handles, libuv) for an
- * escaped crash, the Go pprof-on-panic habit. Off the request's critical path (after the answer, on
- * `setImmediate`), compact JSON, environment variables removed (they hold secrets), file mode 0600, and
- * at most one per `interval` so a crash loop cannot fill the disk.
+ * Option `report`: writes Node's diagnostic report (`process.report`: JS and native stacks, heap, handles,
+ * libuv) for an escaped crash, the Go pprof-on-panic habit. Off the request's critical path (after the
+ * answer, on `setImmediate`), compact JSON, environment variables removed (they hold secrets), file mode
+ * 0600, and at most one per `interval` so a crash loop cannot fill the disk.
  */
-export function scheduleSnapshot(options: SnapshotOptions, thrown: unknown, logger: Logger): void {
+export function scheduleDiagnosticReport(options: DiagnosticReportOptions, thrown: unknown, logger: Logger): void {
+  const reports = state.diagnosticReports;
   const now = Date.now();
-  if (lastWritten !== undefined && now - lastWritten < options.interval) return;
-  lastWritten = now;
+  if (reports.lastWritten !== undefined && now - reports.lastWritten < options.interval) return;
+  reports.lastWritten = now;
   const task = new Promise<void>((resolve) => {
     setImmediate(() => {
-      writeSnapshot(options.dir, thrown).then(
+      writeDiagnosticReport(options.dir, thrown).then(
         (path) => {
           try {
             logger.info({ report: path }, 'recover: diagnostic report written');
@@ -41,21 +32,21 @@ export function scheduleSnapshot(options: SnapshotOptions, thrown: unknown, logg
       ).finally(resolve);
     });
   });
-  pending.add(task);
-  void task.finally(() => pending.delete(task));
+  reports.pending.add(task);
+  void task.finally(() => reports.pending.delete(task));
 }
 
 /** Resolves when the reports being written are on disk: a restart waits for them before exiting. */
-export function snapshotsWritten(): Promise<void> {
-  return Promise.all(pending).then(() => undefined);
+export function diagnosticReportsWritten(): Promise<void> {
+  return Promise.all(state.diagnosticReports.pending).then(() => undefined);
 }
 
-async function writeSnapshot(dir: string, thrown: unknown): Promise<string> {
+async function writeDiagnosticReport(dir: string, thrown: unknown): Promise<string> {
   const report = process.report.getReport(thrown instanceof Error ? thrown : undefined) as unknown as Record<string, unknown>;
   withoutEnvironment(report);
   await mkdir(dir, { recursive: true });
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  written += 1;
+  const written = (state.diagnosticReports.written += 1);
   const path = join(dir, `report.${stamp}.${process.pid}.${written}.json`);
   await writeFile(path, JSON.stringify(report), { mode: 0o600 });
   return path;

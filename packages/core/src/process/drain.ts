@@ -1,32 +1,17 @@
-import type { Server } from 'node:http';
-import { otelApi } from './otel.js';
-import type { Logger } from './options.js';
-import { snapshotsWritten } from './snapshot.js';
-import { flushLogSummaries } from './storm.js';
-
-/** The HTTP servers that have served a request in this process, so a restart can stop them. */
-const servers = new Set<Server>();
-let draining = false;
-let exiting = false;
-
-export function trackServer(server: Server | undefined): void {
-  if (server && !servers.has(server)) servers.add(server);
-}
+import type { Logger, Readiness } from '../types.js';
+import { flushLogSummaries } from '../logging/log-limit.js';
+import { otelApi } from '../telemetry/otel.js';
+import { diagnosticReportsWritten } from './diagnostic-report.js';
+import { state } from './state.js';
 
 /** True once recover has started to drain the process: readiness is 503 from then on. */
 export function isDraining(): boolean {
-  return draining;
+  return state.draining;
 }
 
 /** What a readiness probe answers: 200 while serving, 503 once the process drains for a restart. */
-export interface Readiness {
-  status: 200 | 503;
-  /** JSON: `{"status":"ready"}` or `{"status":"draining"}`. */
-  body: string;
-}
-
 export function readiness(): Readiness {
-  return draining ? { status: 503, body: '{"status":"draining"}' } : { status: 200, body: '{"status":"ready"}' };
+  return state.draining ? { status: 503, body: '{"status":"draining"}' } : { status: 200, body: '{"status":"ready"}' };
 }
 
 export interface DrainPlan {
@@ -45,33 +30,22 @@ export interface DrainPlan {
  * `drainTimeout`: a hard deadline exits even if a flush hangs.
  */
 export function drainAndExit(plan: DrainPlan): void {
-  if (draining) return;
-  draining = true;
+  if (state.draining) return;
+  state.draining = true;
   process.exitCode = plan.exitCode;
-  const started = Date.now();
-  const deadline = started + plan.drainTimeout;
+  const deadline = Date.now() + plan.drainTimeout;
   // Flushing gets the last fifth of the budget (at most a second): draining requests comes first.
   const flushAt = deadline - Math.min(1000, plan.drainTimeout / 5);
-
   const hardStop = setTimeout(() => { exit(plan.exitCode); }, plan.drainTimeout);
+  const timeUp = new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, flushAt - Date.now())));
   const sweep = setInterval(() => {
-    for (const server of servers) server.closeIdleConnections();
+    for (const server of state.servers) server.closeIdleConnections();
   }, 50);
 
-  const closed = [...servers].map(
-    (server) =>
-      new Promise<void>((resolve) => {
-        server.close(() => { resolve(); });
-        server.closeIdleConnections();
-      }),
-  );
-  const drained = Promise.all(closed).then(() => undefined);
-  const timeUp = new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, flushAt - Date.now())));
-
-  void Promise.race([drained, timeUp])
+  void Promise.race([closeServers(), timeUp])
     .then(() => {
       clearInterval(sweep);
-      for (const server of servers) server.closeAllConnections();
+      for (const server of state.servers) server.closeAllConnections();
       flushLogSummaries(); // a summary waiting for its interval would die with the process
       return flush(plan.logger, Math.max(0, deadline - Date.now() - 50));
     })
@@ -81,15 +55,27 @@ export function drainAndExit(plan: DrainPlan): void {
     });
 }
 
+/** Stops every server accepting connections; resolves once each has closed. */
+function closeServers(): Promise<void> {
+  const closed = [...state.servers].map(
+    (server) =>
+      new Promise<void>((resolve) => {
+        server.close(() => { resolve(); });
+        server.closeIdleConnections();
+      }),
+  );
+  return Promise.all(closed).then(() => undefined);
+}
+
 function exit(code: number): void {
-  if (exiting) return; // never exit twice
-  exiting = true;
+  if (state.exiting) return; // never exit twice
+  state.exiting = true;
   process.exit(code);
 }
 
 /** Flushes pino and the OpenTelemetry tracer and meter providers, bounded by `timeout` ms. Never rejects. */
 async function flush(logger: Logger, timeout: number): Promise<void> {
-  const tasks: Promise<unknown>[] = [snapshotsWritten()];
+  const tasks: Promise<unknown>[] = [diagnosticReportsWritten()];
   const flushLogger = (logger as { flush?: (done?: (error?: Error) => void) => void }).flush;
   if (typeof flushLogger === 'function') {
     // A flush that throws rejects this promise (the executor catches it), so it cannot skip the others.

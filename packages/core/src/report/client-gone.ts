@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { SerializedError } from './normalize.js';
+import type { SerializedError } from '../types.js';
 
 /** The status logged for a request whose client went away (nginx's convention): nobody to answer. */
 export const CLIENT_CLOSED = 499;

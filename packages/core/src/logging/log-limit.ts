@@ -1,14 +1,7 @@
-import { writeLine, writeStderr } from './log.js';
-import type { Logger } from './options.js';
-import type { RecoverReport } from './report.js';
-
-/** How many full reports of one kind of error are logged per interval before they are summarised. */
-export interface LogLimit {
-  /** Full reports per fingerprint per interval. Default 10. */
-  reports: number;
-  /** The interval, in ms. Default 10000. */
-  interval: number;
-}
+import type { LogLimit } from '../internal-types.js';
+import { state } from '../process/state.js';
+import type { Logger, RecoverReport } from '../types.js';
+import { writeLine, writeStderr } from './write.js';
 
 interface Bucket {
   started: number;
@@ -25,27 +18,26 @@ const MAX_SAMPLES = 5;
 // Beyond this many kinds of error at once, the oldest bucket is dropped: the limiter must not leak.
 const MAX_BUCKETS = 1000;
 
-/** Every limiter of the process, weakly: a restart writes their pending summaries before it exits. */
-const live = new Set<WeakRef<LogStormLimiter>>();
 // A limiter collected (an app made and dropped: tests, reloads) takes its reference out of the set.
-const collected = new FinalizationRegistry<WeakRef<LogStormLimiter>>((ref) => { live.delete(ref); });
+const collected = new FinalizationRegistry<WeakRef<LogStormLimiter>>((ref) => { state.limiters.delete(ref); });
 
 /** Writes the pending `suppressed K similar` lines of every limiter now: the process is about to exit. */
 export function flushLogSummaries(): void {
-  for (const ref of live) ref.deref()?.flush();
+  for (const ref of state.limiters) ref.deref()?.flush();
 }
 
 /**
- * Keeps a flood of one error from becoming the outage: per fingerprint (error type, top stack frame,
- * route), the first `reports` per `interval` are logged in full; the rest are counted, and one line
- * `suppressed K similar` with sample trace ids closes the interval. Telemetry still counts every error.
+ * Option `logLimit`: keeps a flood of one error from becoming the outage. Per fingerprint (error type,
+ * top stack frame, route), the first `reports` per `interval` are logged in full; the rest are counted,
+ * and one line `suppressed K similar` with sample trace ids closes the interval. Telemetry still counts
+ * every error.
  */
 export class LogStormLimiter {
   private readonly buckets = new Map<string, Bucket>();
 
   constructor(private readonly limit: LogLimit) {
     const ref = new WeakRef(this);
-    live.add(ref);
+    state.limiters.add(ref);
     collected.register(this, ref);
   }
 

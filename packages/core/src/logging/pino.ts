@@ -1,4 +1,4 @@
-import type { Logger } from './options.js';
+import type { Logger } from '../types.js';
 
 // What recover reads of a pino logger it was handed, whichever copy and version of pino made it. pino
 // keeps its state under symbols: `Symbol.for('pino.serializers')` is global; the stream and the bindings

@@ -1,52 +1,13 @@
-import { pino } from 'pino';
-import { isLogger, type LogFn, type LogLevel, type Logger } from './options.js';
-import type { RecoverReport } from './report.js';
-import { destinationOf, type Line } from './destination.js';
-import { isChildCopy, pinoBindings, withSerializers } from './pino.js';
-
-const LEVEL_NUMBERS: Record<LogLevel, number> = { fatal: 60, error: 50, warn: 40, info: 30, debug: 20, trace: 10 };
-
-/** True for the pino level names recover logs at. */
-export function isLogLevel(value: unknown): value is LogLevel {
-  return typeof value === 'string' && Object.hasOwn(LEVEL_NUMBERS, value);
-}
+import type { Line } from '../internal-types.js';
+import type { LogFn, LogLevel, Logger, RecoverReport } from '../types.js';
+import { destinationOf } from './destination.js';
+import { LEVEL_NUMBERS } from './levels.js';
+import { isChildCopy, withSerializers } from './pino.js';
 
 // The report's `err` and `req` are already serialized; the logger's own serializers (pino's err
 // serializer, pino-http's req serializer) would rename the type or read fields that are not there.
 const KEEP: Record<string, (value: never) => unknown> = { err: (value) => value, req: (value) => value };
 const rawLoggers = new WeakMap<Logger, Logger>();
-
-let stderrLogger: Logger | undefined;
-
-/** pino to stderr, synchronous so the line is written even if the process dies right after. */
-export function defaultLogger(): Logger {
-  stderrLogger ??= pino({ name: 'recover' }, pino.destination({ dest: 2, sync: true }));
-  return stderrLogger;
-}
-
-/**
- * A framework's per-request logger, when recover may write through it. Not a no-op logger (Fastify's
- * `logger: false` gives one with no `level`), and not one with the request bound to it: pino-http without
- * `quietReqLogger` binds the serialized request, headers included, so every line would carry
- * Authorization and Cookie. In both cases recover uses its own logger instead.
- */
-export function requestLogger(candidate: unknown): Logger | undefined {
-  if (!isLogger(candidate)) return undefined;
-  const { level, bindings } = candidate as { level?: unknown; bindings?: unknown };
-  if (typeof level !== 'string') return undefined;
-  if (typeof bindings === 'function') {
-    // pino's own bindings string, when found, spares a JSON.parse of them per error.
-    const written = pinoBindings(candidate);
-    if (written !== undefined && !written.includes('"req":')) return candidate;
-    try {
-      const bound: unknown = bindings.call(candidate);
-      if (typeof bound === 'object' && bound !== null && 'req' in bound) return undefined;
-    } catch {
-      return undefined;
-    }
-  }
-  return candidate;
-}
 
 /** The one log record of a report: pino's `err` shape plus ids, request and status. */
 export function logRecord(report: RecoverReport): Record<string, unknown> {
@@ -62,6 +23,7 @@ export function logRecord(report: RecoverReport): Record<string, unknown> {
   };
 }
 
+/** The line's message: the error's type and the start of its message. */
 export function logMessage(report: RecoverReport): string {
   const { type, message } = report.error;
   const text = message.length > 200 ? `${message.slice(0, 200)}…` : message;
@@ -104,7 +66,7 @@ export function writeStderr(level: LogLevel, record: Record<string, unknown>, me
       time: Date.now(),
       ...record,
       msg: message,
-      recoverFallback: describeFailure(failure),
+      recoverFallback: failureText(failure),
     });
     process.stderr.write(`${line}\n`);
   } catch {
@@ -127,7 +89,7 @@ function rawLogger(logger: Logger): Logger {
   return raw;
 }
 
-function describeFailure(failure: unknown): string {
+function failureText(failure: unknown): string {
   if (failure instanceof Error) {
     const { code } = failure as { code?: unknown };
     const suffix = typeof code === 'string' ? ` (${code})` : '';

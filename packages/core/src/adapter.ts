@@ -1,0 +1,12 @@
+// What the adapters (@recover/express, @recover/fastify, @recover/koa, or your own) need from core:
+// `import { createRecover, sendErrorResponse } from '@recover/core/adapter'`. Users call `./index.ts`.
+export { createRecover } from './recover.js';
+export { requestLogger } from './logging/request-logger.js';
+export { sendErrorResponse } from './response/send.js';
+export { watchEscapedErrors } from './process/escaped.js';
+export { currentRequest, enableRequestContext } from './process/context.js';
+export { isDraining, readiness } from './process/drain.js';
+export { ThrownValue } from './report/normalize.js';
+export { callAndWatch, isPromiseLike } from './util/call-and-watch.js';
+
+export type { ReadRequestDetails, ErrorResponse, Exchange, Recover, RequestContext, RequestDetails, ResolvedOptions } from './internal-types.js';

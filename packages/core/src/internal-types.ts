@@ -1,0 +1,102 @@
+// The vocabulary shared inside core and with the adapters (`@recover/core/adapter`), but not with users.
+// A leaf like types.ts: it imports types only.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ErrorOrigin, ExposeFn, JobInfo, LevelFn, LogLevel, Logger, OnErrorHook, ProcessPolicy, RecoverReport, RenderFn, SerializedError } from './types.js';
+
+/** Option `logLimit`, resolved: how many full reports of one kind of error are logged per interval. */
+export interface LogLimit {
+  /** Full reports per fingerprint per interval. Default 10. */
+  reports: number;
+  /** The interval, in ms. Default 10000. */
+  interval: number;
+}
+
+/** Option `report`, resolved: where and how often to write Node's diagnostic report for escaped crashes. */
+export interface DiagnosticReportOptions {
+  /** Directory the reports go to; created if missing. */
+  dir: string;
+  /** Least time between two reports, in ms. Default 60000. */
+  interval: number;
+}
+
+/** Options after validation, with defaults filled in. Resolved once, when the middleware is created. */
+export interface ResolvedOptions {
+  logger: Logger | undefined;
+  stackSize: number;
+  expose: ExposeFn | undefined;
+  render: RenderFn | undefined;
+  onError: OnErrorHook | undefined;
+  level: LevelFn;
+  process: ProcessPolicy;
+  budget: number;
+  window: number;
+  drainTimeout: number;
+  report: DiagnosticReportOptions | undefined;
+  logLimit: LogLimit | false;
+  logHeaders: readonly string[];
+}
+
+/** A thrown value read once, safely: everything later steps need, and nothing that can throw. */
+export interface NormalizedError {
+  error: SerializedError;
+  /** `status` or `statusCode` of the thrown value, when it is an integer. */
+  status: number | undefined;
+  /** The thrown value's own `expose` flag (http-errors convention). */
+  expose: boolean | undefined;
+  /** The thrown value's `headers` (http-errors convention), string values only. */
+  headers: Record<string, string> | undefined;
+}
+
+/** What an adapter can tell about a request beyond the bare Node objects. */
+export interface RequestDetails {
+  /** The URL as the client sent it, when the framework rewrites `request.url` (Express `originalUrl`). */
+  url?: string | undefined;
+  /** The matched route pattern. */
+  route?: string | undefined;
+  /** The framework's own request id (Fastify `request.id`, pino-http `req.id`). */
+  requestId?: unknown;
+  /** The framework's own request logger; used unless the `logger` option is set. */
+  logger?: Logger | undefined;
+}
+
+/** What an adapter knows about the request an error belongs to. */
+export interface Exchange extends RequestDetails {
+  request: IncomingMessage;
+  response: ServerResponse;
+}
+
+/** What an adapter can read from a bare request for an error that escaped it (route, id, logger). */
+export type ReadRequestDetails = (request: IncomingMessage, response: ServerResponse) => RequestDetails;
+
+/** The error response an adapter writes its framework's way. Header names are lower case. */
+export interface ErrorResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** The error handler `createRecover` makes, which the adapters call. */
+export interface Recover {
+  /**
+   * Reports `thrown` once (log line, span, counter, `onError`) and returns the response to send, or
+   * `undefined` when headers were already sent (the response is then destroyed). Never throws.
+   * An error that escaped its request (`origin` other than `handler`) is answered 500 with `Connection: close`.
+   */
+  handle(thrown: unknown, exchange: Exchange, origin?: ErrorOrigin, level?: LogLevel): ErrorResponse | undefined;
+  /** Reports a process-level crash that no request owns. Never throws. */
+  reportCrash(thrown: unknown, origin: ErrorOrigin, level?: LogLevel, job?: JobInfo): RecoverReport | undefined;
+  readonly options: ResolvedOptions;
+}
+
+/** The request an async context belongs to. */
+export interface RequestContext {
+  readonly request: IncomingMessage;
+  readonly response: ServerResponse;
+}
+
+/** One log line as recover hands it to a logger, or to stderr when the logger fails. */
+export interface Line {
+  level: LogLevel;
+  record: Record<string, unknown>;
+  message: string;
+}

@@ -1,0 +1,65 @@
+// Every piece of process-wide state recover keeps, in one object. It hangs off `globalThis` under a
+// registered symbol, so every copy of core in the process (the ESM and the CommonJS build, two versions
+// in one tree) shares one set of process hooks, one crash budget, one draining flag and one async
+// context. The version in the key changes only if this shape does.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Server } from 'node:http';
+import type { ReadRequestDetails, Recover, RequestContext } from '../internal-types.js';
+import type { JobInfo } from '../types.js';
+
+/** The recover instance that owns the process-level hooks, and the listeners it installed. */
+export interface EscapeHooks {
+  recover: Recover;
+  /** How the owning adapter reads a bare request (route, id, logger). */
+  detailsOf: ReadRequestDetails | undefined;
+  /** The listeners on `uncaughtException` and `unhandledRejection`, to tell them from others'. */
+  listeners: readonly ((...args: never[]) => void)[];
+  /** Whether the other process-level listeners have been looked for (at the first escape). */
+  checkedOthers: boolean;
+}
+
+/** Something that holds log lines back and must write them before the process exits. */
+export interface Flushable {
+  flush(): void;
+}
+
+export interface ProcessState {
+  /** The request each async context belongs to. */
+  readonly requests: AsyncLocalStorage<RequestContext>;
+  /** The background job (`guard`) each async context belongs to. */
+  readonly jobs: AsyncLocalStorage<JobInfo>;
+  /** Whether the request channel is subscribed. */
+  contextEnabled: boolean;
+  hooks: EscapeHooks | undefined;
+  /** Times of recent escaped crashes, newest last: the crash budget. */
+  readonly crashes: number[];
+  /** The HTTP servers that have served a request, so a restart can stop them. */
+  readonly servers: Set<Server>;
+  draining: boolean;
+  exiting: boolean;
+  readonly diagnosticReports: { lastWritten: number | undefined; written: number; readonly pending: Set<Promise<void>> };
+  /** Every log-storm limiter, weakly: a restart writes their pending summaries before it exits. */
+  readonly limiters: Set<WeakRef<Flushable>>;
+}
+
+const kState: unique symbol = Symbol.for('recover.state.v1');
+
+function fresh(): ProcessState {
+  return {
+    requests: new AsyncLocalStorage(),
+    jobs: new AsyncLocalStorage(),
+    contextEnabled: false,
+    hooks: undefined,
+    crashes: [],
+    servers: new Set(),
+    draining: false,
+    exiting: false,
+    diagnosticReports: { lastWritten: undefined, written: 0, pending: new Set() },
+    limiters: new Set(),
+  };
+}
+
+const holder = globalThis as typeof globalThis & { [kState]?: ProcessState | undefined };
+
+/** The process's one state object, made by whichever copy of core loads first. */
+export const state: ProcessState = (holder[kState] ??= fresh());

@@ -1,0 +1,30 @@
+import type { TraceIds } from '../telemetry/trace.js';
+import type { ErrorOrigin, JobInfo, RecoverReport, ReportRequest, SerializedError } from '../types.js';
+
+/** What is known of one error besides the error itself and its trace. */
+export interface ReportFacts {
+  origin: ErrorOrigin;
+  status: number;
+  requestId: string | undefined;
+  request: ReportRequest | undefined;
+  job: JobInfo | undefined;
+  headersSent: boolean;
+}
+
+/** The one builder of a `RecoverReport`, for requests and for process-level crashes alike. */
+export function buildReport(thrown: unknown, error: SerializedError, ids: TraceIds, facts: ReportFacts): RecoverReport {
+  return {
+    time: new Date().toISOString(),
+    origin: facts.origin,
+    status: facts.status,
+    expose: false,
+    error,
+    traceId: ids.traceId,
+    spanId: ids.spanId,
+    requestId: facts.requestId,
+    request: facts.request,
+    job: facts.job,
+    headersSent: facts.headersSent,
+    thrown,
+  };
+}
