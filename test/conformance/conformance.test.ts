@@ -57,6 +57,9 @@ function assertSafeReport(scenario: Scenario, response: RawResponse, reports: Lo
   }
   if (scenario.detail) assert.equal(body.detail, scenario.detail);
   for (const [name, value] of Object.entries(scenario.headers ?? {})) assert.equal(response.headers[name], value);
+  for (const [name, value] of Object.entries(scenario.keptHeaders ?? {})) assert.equal(response.headers[name], value, `${name} kept`);
+  if (scenario.keptHeaders) assert.ok(String(response.headers['set-cookie']).includes('sid=1'), 'the session cookie kept');
+  for (const name of scenario.droppedHeaders ?? []) assert.equal(response.headers[name], undefined, `${name} dropped`);
   return err;
 }
 

@@ -21,6 +21,10 @@ export interface Scenario {
   level: number;
   /** The response had started: the client must see it cut off, not completed. */
   headersSent?: boolean;
+  /** Headers the application set before failing that the error answer keeps (CORS, security, cookies). */
+  keptHeaders?: Record<string, string>;
+  /** Headers the application set before failing that described the failed representation: dropped. */
+  droppedHeaders?: string[];
   /** Extra assertions on the logged `err`. */
   checkErr?: (err: LoggedError) => void;
 }
@@ -117,6 +121,30 @@ export const scenarios = {
     secret: '10.0.0.7',
     headers: { 'retry-after': '7' },
     level: 50,
+  },
+  'app-headers': {
+    // Middleware set CORS and security headers, the handler began a gzip representation, then failed.
+    run(response: ServerResponse) {
+      response.setHeader('access-control-allow-origin', 'https://app.example');
+      response.setHeader('strict-transport-security', 'max-age=31536000');
+      response.setHeader('vary', 'Origin');
+      response.setHeader('set-cookie', 'sid=1; HttpOnly');
+      response.setHeader('content-encoding', 'gzip');
+      response.setHeader('content-language', 'de');
+      response.setHeader('etag', '"v1"');
+      response.setHeader('last-modified', 'Mon, 30 Nov 2026 09:00:00 GMT');
+      throw new Error('renderer secret failed');
+    },
+    status: 500,
+    type: 'Error',
+    secret: 'renderer secret',
+    level: 50,
+    keptHeaders: {
+      'access-control-allow-origin': 'https://app.example',
+      'strict-transport-security': 'max-age=31536000',
+      vary: 'Origin',
+    },
+    droppedHeaders: ['content-encoding', 'content-language', 'etag', 'last-modified'],
   },
   'forged-lines': {
     // Attacker text that reached a message: CR/LF, a line separator and a fake log line.

@@ -2,7 +2,8 @@
 // `import { createRecover, sendErrorResponse } from '@recover/core/adapter'`. Users call `./index.ts`.
 export { createRecover } from './recover.js';
 export { requestLogger } from './logging/request-logger.js';
-export { sendErrorResponse } from './response/send.js';
+export { dropRepresentationHeaders, sendErrorResponse } from './response/send.js';
+export { droppedOnError } from './response/headers.js';
 export { watchEscapedErrors } from './process/escaped.js';
 export { currentRequest, enableRequestContext } from './process/context.js';
 export { isDraining, readiness } from './process/drain.js';

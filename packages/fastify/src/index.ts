@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { createRecover, readiness, requestLogger, watchEscapedErrors } from '@recover/core/adapter';
+import { createRecover, dropRepresentationHeaders, droppedOnError, readiness, requestLogger, watchEscapedErrors } from '@recover/core/adapter';
 import type { RecoverOptions } from '@recover/core';
 
 // Keys Fastify itself accepts in `register` options; they are not recover's to reject.
@@ -27,6 +27,10 @@ const plugin: FastifyPluginCallback<RecoverOptions> = function recoverPlugin(fas
     });
     // No answer: headers were already sent and recover destroyed the response.
     if (!answer) return;
+    // Headers of the failed representation go (a stale Content-Encoding would garble the body); CORS,
+    // security headers and cookies stay.
+    for (const name of Object.keys(reply.getHeaders())) if (droppedOnError(name)) reply.removeHeader(name);
+    dropRepresentationHeaders(reply.raw);
     void reply.code(answer.status).headers(answer.headers).send(answer.body);
   });
   done();

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createRecover, readiness, requestLogger, sendErrorResponse, watchEscapedErrors, type Exchange, type Recover } from '@recover/core/adapter';
+import { createRecover, dropRepresentationHeaders, readiness, requestLogger, sendErrorResponse, watchEscapedErrors, type Exchange, type Recover } from '@recover/core/adapter';
 import type { RecoverOptions } from '@recover/core';
 
 /** The parts of Koa's application recover uses: its `error` event, and the prototype of every ctx. */
@@ -61,10 +61,10 @@ export function recover(options?: RecoverOptions): RecoverMiddleware {
         ctx.respond = false;
         return;
       }
-      // Like Koa's own ctx.onerror: headers set by the failed handler do not leak into the error answer.
-      // Answered through Koa's setters, not written directly, so middleware before recover (compression,
-      // sessions, response time) still runs on the answer.
-      for (const name of ctx.res.getHeaderNames()) ctx.res.removeHeader(name);
+      // Headers of the failed representation go; CORS, security headers and cookies stay (Koa's own
+      // ctx.onerror drops them all, and a browser then cannot read the error). Answered through Koa's
+      // setters, so middleware before recover (compression, sessions, response time) still runs on it.
+      dropRepresentationHeaders(ctx.res);
       ctx.respond = true;
       ctx.status = answer.status;
       ctx.set(answer.headers);

@@ -9,6 +9,24 @@ const RESERVED = new Set([
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$/;
 const SAFE_VALUE = /^[\t\x20-\x7e\x80-\xff]{0,1024}$/;
 
+// What described the representation that failed: its body is not the one being sent now. finalhandler
+// (Express) drops Content-Encoding, Content-Language and Content-Range; this is the same idea, complete.
+const REPRESENTATION = new Set([
+  'etag', 'last-modified', 'expires', 'age', 'accept-ranges', 'location', 'retry-after', 'digest', 'repr-digest',
+  'transfer-encoding', 'trailer', 'refresh',
+]);
+
+/**
+ * Whether an error answer drops a header the application set before it failed: everything that described
+ * the failed representation (`content-*`, `etag`, `last-modified`, `location`…) goes; what belongs to the
+ * response as a whole (CORS, security headers, `vary`, cookies) stays, so a browser can still read the
+ * error and its trace id. recover's own headers are set afresh anyway.
+ */
+export function droppedOnError(name: string): boolean {
+  const lower = name.toLowerCase();
+  return lower.startsWith('content-') || REPRESENTATION.has(lower);
+}
+
 /** True for a header value that cannot split a header or smuggle a line (no CR, LF or NUL), and is bounded. */
 export function isSafeHeaderValue(value: string): boolean {
   return SAFE_VALUE.test(value);
