@@ -10,4 +10,4 @@ export { isDraining, readiness } from './process/drain.js';
 export { ThrownValue } from './report/normalize.js';
 export { callAndWatch, isPromiseLike } from './util/call-and-watch.js';
 
-export type { ReadRequestDetails, ErrorResponse, Exchange, Recover, RequestContext, RequestDetails, ResolvedOptions } from './internal-types.js';
+export type { Claim, ClaimRequest, ErrorResponse, Exchange, Recover, RequestContext, RequestDetails, ResolvedOptions } from './internal-types.js';

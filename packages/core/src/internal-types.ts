@@ -65,8 +65,16 @@ export interface Exchange extends RequestDetails {
   response: ServerResponse;
 }
 
-/** What an adapter can read from a bare request for an error that escaped it (route, id, logger). */
-export type ReadRequestDetails = (request: IncomingMessage, response: ServerResponse) => RequestDetails;
+/** An adapter's hold on a request its own app served, for an error that escaped it. */
+export interface Claim {
+  /** What the app knows of the request: route, id, logger. */
+  details: RequestDetails;
+  /** Writes the answer the framework's way (Fastify's reply keeps its headers); default: on the bare response. */
+  send?: ((answer: ErrorResponse) => void) | undefined;
+}
+
+/** How an adapter claims a bare request for its own app: undefined when another app served it. */
+export type ClaimRequest = (request: IncomingMessage, response: ServerResponse) => Claim | undefined;
 
 /** The error response an adapter writes its framework's way. Header names are lower case. */
 export interface ErrorResponse {

@@ -41,6 +41,8 @@ const ADAPTER_FUNCTIONS = [
   'callAndWatch',
   'createRecover',
   'currentRequest',
+  'dropRepresentationHeaders',
+  'droppedOnError',
   'enableRequestContext',
   'isDraining',
   'isPromiseLike',

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRecover, readiness, requestLogger, sendErrorResponse, watchEscapedErrors, type RequestDetails } from '@recover/core/adapter';
 import type { RecoverOptions } from '@recover/core';
-import { mountPathOf, patchRouterLayers } from './router-layer.js';
+import { mounts, mountPathOf, patchRouterLayers } from './router-layer.js';
 
 /**
  * The parts of Express's request recover reads. An intersection, not `extends`: pino-http's types augment
@@ -14,6 +14,8 @@ type ExpressRequest = IncomingMessage & {
   /** Set by pino-http. */
   id?: unknown;
   log?: unknown;
+  /** The Express application serving the request (set by Express at the start of each app's handling). */
+  app?: unknown;
 };
 
 /** An Express error-handling middleware (four parameters). */
@@ -29,8 +31,7 @@ export type RecoverErrorHandler = (err: unknown, req: IncomingMessage, res: Serv
 export function recover(options?: RecoverOptions): RecoverErrorHandler {
   const core = createRecover(options);
   patchRouterLayers();
-  watchEscapedErrors(core, detailsOf);
-  return function recoverExpress(err: unknown, req: ExpressRequest, res: ServerResponse, _next: (err?: unknown) => void): void {
+  const handler = function recoverExpress(err: unknown, req: ExpressRequest, res: ServerResponse, _next: (err?: unknown) => void): void {
     const answer = core.handle(err, { ...detailsOf(req), request: req, response: res });
     if (!answer) return;
     try {
@@ -39,6 +40,9 @@ export function recover(options?: RecoverOptions): RecoverErrorHandler {
       res.destroy();
     }
   };
+  // An escaped error is this instance's when its request went through an app that mounts this handler.
+  watchEscapedErrors(core, (req) => (mounts((req as ExpressRequest).app, handler) ? { details: detailsOf(req) } : undefined));
+  return handler;
 }
 
 /**

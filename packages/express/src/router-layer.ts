@@ -90,6 +90,38 @@ function wrapHandler(handler: Handler, forwardRejections: boolean): Handler {
   return wrapped;
 }
 
+interface Stacked {
+  stack?: unknown;
+}
+const MAX_DEPTH = 8;
+
+/**
+ * Whether `handler` is mounted in `app`, in a router it uses, or in an app that mounts it (a sub-app's
+ * `parent`). Read on an escaped error only: Express keeps no link from a request to its error handlers.
+ */
+export function mounts(app: unknown, handler: unknown): boolean {
+  let current = app as { parent?: unknown; _router?: Stacked; router?: Stacked } | undefined;
+  for (let depth = 0; current && depth < MAX_DEPTH; depth++) {
+    if (inStack(routerOf(current)?.stack, handler, 0)) return true;
+    current = current.parent as typeof current;
+  }
+  return false;
+}
+
+/** An app's router: `_router` on Express 4, the `router` getter on Express 5 (on Express 4 that getter throws). */
+function routerOf(app: { _router?: Stacked; router?: Stacked }): Stacked | undefined {
+  try {
+    return app._router ?? app.router;
+  } catch {
+    return undefined;
+  }
+}
+
+function inStack(stack: unknown, handler: unknown, depth: number): boolean {
+  if (!Array.isArray(stack) || depth > MAX_DEPTH) return false;
+  return stack.some((layer: { handle?: Stacked }) => layer.handle === handler || inStack(layer.handle?.stack, handler, depth + 1));
+}
+
 // Express 4 ships its router inside (express/lib/router/layer.js); Express 5 uses the `router` package.
 const LAYER_PATHS = [join('lib', 'router', 'layer.js'), join('router', 'lib', 'layer.js')].map((path) => sep + path);
 

@@ -118,6 +118,8 @@ describe('express: recover', () => {
       res.setHeader('set-cookie', 'session=leaked; HttpOnly');
       res.setHeader('x-secret', 'internal-value');
       res.setHeader('content-type', 'application/x-internal');
+      res.setHeader('content-disposition', 'attachment; filename="report.csv"');
+      res.setHeader('etag', '"v7"');
       throw new Error('failed after setting headers');
     });
     const api = express.Router();
@@ -213,11 +215,13 @@ describe('express: recover', () => {
     assert.equal(capture.onlyReportFor(requestId).level, 50);
   });
 
-  it('headers set by the failing handler do not leak into the error response', async () => {
+  it('headers of the failed representation are dropped; the response\'s own (cookies, custom) kept, as finalhandler does', async () => {
     const response = await send(`${server.url}/leaky`);
     assert.equal(response.status, 500);
-    assert.equal(response.headers['set-cookie'], undefined);
-    assert.equal(response.headers['x-secret'], undefined);
+    assert.equal(response.headers['content-disposition'], undefined);
+    assert.equal(response.headers.etag, undefined);
+    assert.deepEqual(response.headers['set-cookie'], ['session=leaked; HttpOnly']);
+    assert.equal(response.headers['x-secret'], 'internal-value');
     assert.equal(response.headers['content-type'], 'application/problem+json; charset=utf-8');
     assert.equal(response.headers['cache-control'], 'no-store');
   });

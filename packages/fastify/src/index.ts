@@ -1,6 +1,7 @@
-import type { FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
+import type { IncomingMessage } from 'node:http';
+import type { FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import fp from 'fastify-plugin';
-import { createRecover, dropRepresentationHeaders, droppedOnError, readiness, requestLogger, watchEscapedErrors } from '@recover/core/adapter';
+import { createRecover, dropRepresentationHeaders, droppedOnError, readiness, requestLogger, watchEscapedErrors, type ErrorResponse, type RequestDetails } from '@recover/core/adapter';
 import type { RecoverOptions } from '@recover/core';
 
 // Keys Fastify itself accepts in `register` options; they are not recover's to reject.
@@ -14,27 +15,55 @@ const plugin: FastifyPluginCallback<RecoverOptions> = function recoverPlugin(fas
     done(error as Error);
     return;
   }
-  // An escaped error only has the bare request, not Fastify's: it is logged through the app's logger.
-  watchEscapedErrors(core, () => ({ logger: requestLogger(fastify.log) }));
+  // Each route's handler links the bare request to Fastify's reply, under a key of this instance's own,
+  // so an error that escapes the request is answered through the reply with its route, id and logger.
+  const kReply = Symbol('recover.fastify.reply');
+  fastify.addHook('onRoute', (route) => { route.handler = linkReply(route.handler, kReply); });
+  watchEscapedErrors(core, (req) => {
+    const reply = (req as Linked)[kReply];
+    if (reply) return { details: detailsOf(reply.request), send: (answer) => { answerWith(reply, answer); } };
+    // A route added before recover: this server's, at least, with the app's logger.
+    return serverOf(req) === fastify.server ? { details: { logger: requestLogger(fastify.log) } } : undefined;
+  });
   fastify.setErrorHandler(function recoverFastify(error: unknown, request: FastifyRequest, reply: FastifyReply) {
-    const answer = core.handle(error, {
-      request: request.raw,
-      response: reply.raw,
-      url: request.url,
-      route: request.routeOptions.url,
-      requestId: request.id,
-      logger: requestLogger(request.log),
-    });
+    const answer = core.handle(error, { ...detailsOf(request), request: request.raw, response: reply.raw });
     // No answer: headers were already sent and recover destroyed the response.
-    if (!answer) return;
-    // Headers of the failed representation go (a stale Content-Encoding would garble the body); CORS,
-    // security headers and cookies stay.
-    for (const name of Object.keys(reply.getHeaders())) if (droppedOnError(name)) reply.removeHeader(name);
-    dropRepresentationHeaders(reply.raw);
-    void reply.code(answer.status).headers(answer.headers).send(answer.body);
+    if (answer) answerWith(reply, answer);
   });
   done();
 };
+
+/** A bare request linked to the reply that serves it. */
+type Linked = IncomingMessage & Record<symbol, FastifyReply | undefined>;
+
+/** The route handler, wrapped to link each bare request to its reply: one property write per request. */
+function linkReply(handler: RouteHandlerMethod, kReply: symbol): RouteHandlerMethod {
+  const linked = function (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
+    (request.raw as Linked)[kReply] = reply;
+    return handler.call(this, request, reply);
+  };
+  // Instrumentation (and Fastify's own errors) name the handler: keep its name.
+  Object.defineProperty(linked, 'name', { value: handler.name });
+  return linked;
+}
+
+/** What Fastify knows of the request: the URL, the route, its id and its logger. */
+function detailsOf(request: FastifyRequest): RequestDetails {
+  return { url: request.url, route: request.routeOptions.url, requestId: request.id, logger: requestLogger(request.log) };
+}
+
+/** Writes an error answer through the reply, keeping the headers that belong to the response as a whole. */
+function answerWith(reply: FastifyReply, answer: ErrorResponse): void {
+  // Headers of the failed representation go (a stale Content-Encoding would garble the body); CORS,
+  // security headers and cookies stay.
+  for (const name of Object.keys(reply.getHeaders())) if (droppedOnError(name)) reply.removeHeader(name);
+  dropRepresentationHeaders(reply.raw);
+  void reply.code(answer.status).headers(answer.headers).send(answer.body);
+}
+
+function serverOf(req: IncomingMessage): unknown {
+  return (req.socket as { server?: unknown } | undefined)?.server;
+}
 
 /**
  * Fastify plugin that reports every error once and answers with a safe problem+json (or text, or HTML)

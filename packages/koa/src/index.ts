@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createRecover, dropRepresentationHeaders, readiness, requestLogger, sendErrorResponse, watchEscapedErrors, type Exchange, type Recover } from '@recover/core/adapter';
+import { createRecover, dropRepresentationHeaders, readiness, requestLogger, sendErrorResponse, watchEscapedErrors, type Exchange, type Recover, type RequestDetails } from '@recover/core/adapter';
 import type { RecoverOptions } from '@recover/core';
 
 /** The parts of Koa's application recover uses: its `error` event, and the prototype of every ctx. */
@@ -47,10 +47,16 @@ export type RecoverMiddleware = (ctx: KoaContext, next: () => Promise<unknown>) 
  */
 export function recover(options?: RecoverOptions): RecoverMiddleware {
   const core = createRecover(options);
-  // An escaped error only has the bare request: pino-http's id and logger are on it, Koa's ctx is not.
-  watchEscapedErrors(core, (req: RawRequest) => ({ requestId: req.id, logger: requestLogger(req.log) }));
+  // Each request this instance serves links its bare request to its ctx, under a key of this instance's
+  // own: an error that escapes the request finds the route, the ids and the app's recover through it.
+  const kContext = Symbol('recover.koa.context');
+  watchEscapedErrors(core, (req) => {
+    const ctx = (req as Linked)[kContext];
+    return ctx ? { details: detailsOf(ctx) } : undefined;
+  });
   return async function recoverKoa(ctx: KoaContext, next: () => Promise<unknown>): Promise<void> {
     if (ctx.app.context[kAdopted] !== true) adoptKoaErrors(ctx.app, core);
+    (ctx.req as Linked)[kContext] = ctx;
     try {
       await next();
     } catch (thrown) {
@@ -73,15 +79,21 @@ export function recover(options?: RecoverOptions): RecoverMiddleware {
   };
 }
 
-function exchangeOf(ctx: KoaContext): Exchange {
+/** A bare request linked to the Koa context that serves it. */
+type Linked = IncomingMessage & Record<symbol, KoaContext | undefined>;
+
+/** What Koa, @koa/router and pino-http know of the request: the URL as sent, the route, the id and logger. */
+function detailsOf(ctx: KoaContext): RequestDetails {
   return {
-    request: ctx.req,
-    response: ctx.res,
     url: ctx.originalUrl,
     route: typeof ctx._matchedRoute === 'string' ? ctx._matchedRoute : undefined,
     requestId: ctx.req.id,
     logger: requestLogger(ctx.req.log),
   };
+}
+
+function exchangeOf(ctx: KoaContext): Exchange {
+  return { ...detailsOf(ctx), request: ctx.req, response: ctx.res };
 }
 
 /**

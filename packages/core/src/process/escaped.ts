@@ -1,5 +1,5 @@
 import { AsyncResource } from 'node:async_hooks';
-import type { ReadRequestDetails, Recover, RequestContext, RequestDetails } from '../internal-types.js';
+import type { ClaimRequest, Recover, RequestContext } from '../internal-types.js';
 import { loggerFor } from '../logging/request-logger.js';
 import { writeStderr } from '../logging/write.js';
 import { isClientGone } from '../report/client-gone.js';
@@ -7,27 +7,32 @@ import { normalize } from '../report/normalize.js';
 import { sendErrorResponse } from '../response/send.js';
 import type { ErrorOrigin, Logger } from '../types.js';
 import { callAndWatch } from '../util/call-and-watch.js';
-import { callHook } from '../util/call-hook.js';
 import { goingDown } from './budget.js';
 import { currentJob, currentRequest, enableRequestContext } from './context.js';
 import { scheduleDiagnosticReport } from './diagnostic-report.js';
 import { drainAndExit } from './drain.js';
 import { state, type EscapeHooks } from './state.js';
+import { addWatcher, ownerOf, type Owner } from './watchers.js';
 
 /**
  * Catches errors that escape a request (a throw in a timer, an emitter listener, a rejected promise nobody
- * awaits), once per process: the request that started the work gets a 500 with `Connection: close`, the
- * error is reported like a handled one with its `origin`, and the process goes on (`'keep-serving'`).
- * The first recover instance with a process policy owns the hooks; `process: false` installs nothing.
+ * awaits): the request that started the work gets a 500 with `Connection: close`, the error is reported
+ * like a handled one with its `origin`, and the process goes on (`'keep-serving'`). The hooks are installed
+ * once per process; each instance registered here answers the requests its adapter `claim`s, and the
+ * first one reports the crashes no request owns. `process: false` registers nothing.
  */
-export function watchEscapedErrors(recover: Recover, detailsOf?: ReadRequestDetails): void {
+export function watchEscapedErrors(recover: Recover, claim?: ClaimRequest): void {
   if (recover.options.process === false) return;
   enableRequestContext();
-  if (state.hooks) return;
-  state.hooks = { recover, detailsOf, listeners: [onUncaughtException, onUnhandledRejection], checkedOthers: false };
-  // A listener on `uncaughtException` is what stops Node from exiting: keep-serving means exactly that.
-  process.on('uncaughtException', onUncaughtException);
-  process.on('unhandledRejection', onUnhandledRejection);
+  let hooks = state.hooks;
+  if (!hooks) {
+    hooks = { watchers: new Set(), listeners: [onUncaughtException, onUnhandledRejection], checkedOthers: false };
+    state.hooks = hooks;
+    // A listener on `uncaughtException` is what stops Node from exiting: keep-serving means exactly that.
+    process.on('uncaughtException', onUncaughtException);
+    process.on('unhandledRejection', onUnhandledRejection);
+  }
+  addWatcher(hooks, recover, claim);
 }
 
 function onUncaughtException(error: unknown, origin: string): void {
@@ -39,23 +44,27 @@ function onUnhandledRejection(reason: unknown): void {
   escaped(reason, 'unhandledRejection');
 }
 
-/** One escaped error: answer its request (or report it as the process's), then apply the policy. */
+/** One escaped error: answer its request (or report it as the process's), then apply the owner's policy. */
 function escaped(thrown: unknown, origin: ErrorOrigin): void {
   try {
     const hooks = state.hooks;
     if (!hooks) return;
-    const { recover } = hooks;
     // A job started from a request is background work: its escapes belong to the job, not the request.
     const job = currentJob();
-    const owner = job ? undefined : currentRequest();
+    const context = job ? undefined : currentRequest();
+    const owner = ownerOf(hooks, context);
+    if (!owner) {
+      writeStderr('error', { err: normalize(thrown, 4096).error, origin }, 'recover: an error escaped after every app was gone', undefined);
+      return;
+    }
+    const { recover } = owner;
     // A client that closed its connection is not a crash: no budget spent, no diagnostic report.
-    const gone = owner !== undefined && clientLeft(thrown, owner);
+    const gone = context !== undefined && clientLeft(thrown, context);
     const fatal = !gone && goingDown(recover.options);
     const level = fatal ? 'fatal' : undefined;
-    let requestLogger: Logger | undefined;
-    if (owner) requestLogger = answer(hooks, owner, thrown, origin, level);
+    if (context) answer(owner, context, thrown, origin, level);
     else recover.reportCrash(thrown, origin, level, job);
-    const logger = loggerFor(recover.options.logger, requestLogger);
+    const logger = loggerFor(recover.options.logger, owner.claim?.details.logger);
     noteOtherListeners(hooks, logger);
     if (recover.options.report && !gone) scheduleDiagnosticReport(recover.options.report, thrown, logger);
     if (fatal) drainAndExit({ drainTimeout: recover.options.drainTimeout, logger, exitCode: 1 });
@@ -90,15 +99,13 @@ function clientLeft(thrown: unknown, { request, response }: RequestContext): boo
   return isClientGone(normalize(thrown, 0).error, request, response);
 }
 
-/** Answers the request that owns an escaped error; returns that request's logger. */
-function answer(hooks: EscapeHooks, owner: RequestContext, thrown: unknown, origin: ErrorOrigin, level: 'fatal' | undefined): Logger | undefined {
-  const { request, response } = owner;
-  const { detailsOf } = hooks;
-  // The report is still worth more than the route.
-  const details: RequestDetails = detailsOf ? callHook('reading request details', undefined, () => detailsOf(request, response), {}) : {};
-  const reply = hooks.recover.handle(thrown, { ...details, request, response }, origin, level);
-  if (reply) sendErrorResponse(response, reply);
-  return details.logger;
+/** Answers the request an escaped error belongs to, through its owner. */
+function answer(owner: Owner, { request, response }: RequestContext, thrown: unknown, origin: ErrorOrigin, level: 'fatal' | undefined): void {
+  const { recover, claim } = owner;
+  const reply = recover.handle(thrown, { ...claim?.details, request, response }, origin, level);
+  if (!reply) return;
+  if (claim?.send) claim.send(reply);
+  else sendErrorResponse(response, reply);
 }
 
 /**

@@ -4,16 +4,24 @@
 // context. The version in the key changes only if this shape does.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Server } from 'node:http';
-import type { ReadRequestDetails, Recover, RequestContext } from '../internal-types.js';
+import type { ClaimRequest, Recover, RequestContext } from '../internal-types.js';
 import type { JobInfo } from '../types.js';
 
-/** The recover instance that owns the process-level hooks, and the listeners it installed. */
+/** A recover instance that watches escaped errors, and how its adapter claims the requests of its app. */
+export interface Watcher {
+  readonly recover: Recover;
+  readonly claim: ClaimRequest | undefined;
+}
+
+/** The process-level hooks: installed once, shared by every recover instance that watches. */
 export interface EscapeHooks {
-  recover: Recover;
-  /** How the owning adapter reads a bare request (route, id, logger). */
-  detailsOf: ReadRequestDetails | undefined;
+  /**
+   * Every watching instance, weakly (an app dropped is let go), in the order they were made: an escaped
+   * error goes to the instance whose app served its request, and a crash no request owns to the first.
+   */
+  readonly watchers: Set<WeakRef<Watcher>>;
   /** The listeners on `uncaughtException` and `unhandledRejection`, to tell them from others'. */
-  listeners: readonly ((...args: never[]) => void)[];
+  readonly listeners: readonly ((...args: never[]) => void)[];
   /** Whether the other process-level listeners have been looked for (at the first escape). */
   checkedOthers: boolean;
 }
