@@ -14,8 +14,14 @@ export interface Child {
 }
 
 /** Starts the fixture server of `framework` in its own process and collects its log lines. */
-export async function startChild(framework: string, env: Record<string, string> = {}): Promise<Child> {
-  const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, framework], {
+export function startChild(framework: string, env: Record<string, string> = {}): Promise<Child> {
+  return startFixture(FIXTURE, [framework], env);
+}
+
+/** Starts `fixture` (a TypeScript server printing pino lines, the first `{"msg":"listening","port":N}`) with `args`. */
+export async function startFixture(fixture: string, args: string[], env: Record<string, string> = {}, scheme = 'http'): Promise<Child> {
+  const framework = args.join(' ');
+  const child = spawn(process.execPath, ['--import', 'tsx', fixture, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -37,7 +43,7 @@ export async function startChild(framework: string, env: Record<string, string> 
   });
   return {
     process: child,
-    url: `http://127.0.0.1:${port}`,
+    url: `${scheme}://127.0.0.1:${port}`,
     lines,
     get stderr() { return state.stderr; },
     exited,

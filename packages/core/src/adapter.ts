@@ -3,9 +3,11 @@
 export { createRecover } from './recover.js';
 export { requestLogger } from './logging/request-logger.js';
 export { dropRepresentationHeaders, sendErrorResponse } from './response/send.js';
+export { isAbort } from './response/abort.js';
 export { droppedOnError } from './response/headers.js';
 export { watchEscapedErrors } from './process/escaped.js';
 export { currentRequest, enableRequestContext } from './process/context.js';
+export { enterHttp2Request } from './process/http2.js';
 export { isDraining, readiness } from './process/drain.js';
 export { ThrownValue } from './report/normalize.js';
 export { callAndWatch, isPromiseLike } from './util/call-and-watch.js';

@@ -1,4 +1,3 @@
-import type { ServerResponse } from 'node:http';
 import type { ErrorResponse, Exchange, Recover, ResolvedOptions } from './internal-types.js';
 import { defaultLevel, isLogLevel } from './logging/levels.js';
 import { LogStormLimiter } from './logging/log-limit.js';
@@ -7,6 +6,7 @@ import { writeReport } from './logging/write.js';
 import { resolveOptions } from './options.js';
 import { describeCrash, describeRequestError, type Described } from './report/describe.js';
 import { markReported } from './report/reported.js';
+import { abortResponse, isAbort } from './response/abort.js';
 import { errorResponse } from './response/answer.js';
 import { lastResort } from './response/last-resort.js';
 import { recordTelemetry } from './telemetry/record.js';
@@ -37,11 +37,13 @@ export function createRecover(options?: RecoverOptions, ignore?: readonly string
 function handle(core: Core, thrown: unknown, exchange: Exchange, origin: ErrorOrigin, level: LogLevel | undefined): ErrorResponse | undefined {
   let described: Described | undefined;
   try {
+    // The reset recover itself gave an HTTP/2 stream, passed back by the framework: already reported.
+    if (isAbort(thrown)) return undefined;
     described = describeRequestError(thrown, exchange, origin, core.options);
     const { clientGone } = described;
     // Two layers may see one error (a framework's handler, then its onerror): it is published once.
     if (markReported(exchange.response, thrown)) publish(core, described, exchange.logger, clientGone ? (level ?? 'info') : level);
-    return answer(core, described, exchange.response, exchange.request.headers.accept);
+    return answer(core, described, exchange);
   } catch (failure) {
     return lastResort(described?.report, thrown, failure);
   }
@@ -74,11 +76,11 @@ function publish(core: Core, { report, ids }: Described, requestLogger: Logger |
 }
 
 /** The response to send, or none: too late for a body, or nobody left to read it. */
-function answer(core: Core, { report, normalized, ids, clientGone }: Described, response: ServerResponse, accept: string | undefined): ErrorResponse | undefined {
+function answer(core: Core, { report, normalized, ids, clientGone }: Described, { request, response }: Exchange): ErrorResponse | undefined {
   if (report.headersSent || clientGone) {
     // A broken response beats a hang or a 200 that lies.
-    if (!response.writableEnded) response.destroy();
+    abortResponse(response);
     return undefined;
   }
-  return errorResponse(report, normalized, ids, accept, core.options);
+  return errorResponse(report, normalized, ids, request, core.options);
 }

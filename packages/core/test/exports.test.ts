@@ -44,6 +44,8 @@ const ADAPTER_FUNCTIONS = [
   'dropRepresentationHeaders',
   'droppedOnError',
   'enableRequestContext',
+  'enterHttp2Request',
+  'isAbort',
   'isDraining',
   'isPromiseLike',
   'readiness',

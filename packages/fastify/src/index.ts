@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import fp from 'fastify-plugin';
-import { createRecover, dropRepresentationHeaders, droppedOnError, readiness, requestLogger, watchEscapedErrors, type ErrorResponse, type RequestDetails } from '@recover/core/adapter';
+import { createRecover, dropRepresentationHeaders, droppedOnError, enterHttp2Request, readiness, requestLogger, watchEscapedErrors, type ErrorResponse, type RequestDetails } from '@recover/core/adapter';
 import type { RecoverOptions } from '@recover/core';
 
 // Keys Fastify itself accepts in `register` options; they are not recover's to reject.
@@ -40,6 +40,8 @@ type Linked = IncomingMessage & Record<symbol, FastifyReply | undefined>;
 function linkReply(handler: RouteHandlerMethod, kReply: symbol): RouteHandlerMethod {
   const linked = function (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
     (request.raw as Linked)[kReply] = reply;
+    // An HTTP/2 server that was listening before recover was set up has not been adopted yet.
+    enterHttp2Request(request.raw, reply.raw);
     return handler.call(this, request, reply);
   };
   // Instrumentation (and Fastify's own errors) name the handler: keep its name.

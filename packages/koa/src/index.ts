@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createRecover, dropRepresentationHeaders, readiness, requestLogger, sendErrorResponse, watchEscapedErrors, type Exchange, type Recover, type RequestDetails } from '@recover/core/adapter';
+import { createRecover, dropRepresentationHeaders, enterHttp2Request, isAbort, readiness, requestLogger, sendErrorResponse, watchEscapedErrors, type Exchange, type Recover, type RequestDetails } from '@recover/core/adapter';
 import type { RecoverOptions } from '@recover/core';
 
 /** The parts of Koa's application recover uses: its `error` event, and the prototype of every ctx. */
@@ -57,6 +57,8 @@ export function recover(options?: RecoverOptions): RecoverMiddleware {
   return async function recoverKoa(ctx: KoaContext, next: () => Promise<unknown>): Promise<void> {
     if (ctx.app.context[kAdopted] !== true) adoptKoaErrors(ctx.app, core);
     (ctx.req as Linked)[kContext] = ctx;
+    // An HTTP/2 server that was listening before recover was set up has not been adopted yet.
+    enterHttp2Request(ctx.req, ctx.res);
     try {
       await next();
     } catch (thrown) {
@@ -111,6 +113,8 @@ function adoptKoaErrors(app: KoaApplication, core: Recover): void {
       original.call(this, error); // Koa's own no-op for "no error"
       return;
     }
+    // The reset recover gave an HTTP/2 stream after its headers, coming back: not the app's error.
+    if (isAbort(error)) return;
     const answer = core.handle(error, exchangeOf(this));
     notifyListeners(this, error);
     if (!answer) return;

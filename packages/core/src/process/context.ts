@@ -1,24 +1,25 @@
 import { subscribe } from 'node:diagnostics_channel';
-import type { Server } from 'node:http';
 import type { RequestContext } from '../internal-types.js';
 import type { JobInfo } from '../types.js';
-import { state } from './state.js';
+import { watchHttp2Servers } from './http2.js';
+import { state, type StoppableServer } from './state.js';
 
 /**
  * Gives every HTTP request its own async context, once per process, so an error thrown later from a timer
- * or a promise that the request started can be traced back to it. Node publishes each request on the
- * `http.server.request.start` channel just before emitting `request`; entering the store there covers the
- * framework and everything the handler schedules. The store is Node's own message object: nothing is
- * allocated per request.
+ * or a promise that the request started can be traced back to it. Node publishes each HTTP/1.1 request
+ * (http, https, HTTP/2 with `allowHTTP1`) on the `http.server.request.start` channel just before emitting
+ * `request`; entering the store there covers the framework and everything the handler schedules. The
+ * store is Node's own message object: nothing is allocated per request. HTTP/2 requests: see http2.ts.
  */
 export function enableRequestContext(): void {
   if (state.contextEnabled) return;
   state.contextEnabled = true;
   subscribe('http.server.request.start', onRequestStart);
+  watchHttp2Servers();
 }
 
 function onRequestStart(message: unknown): void {
-  const context = message as RequestContext & { server?: Server };
+  const context = message as RequestContext & { server?: StoppableServer };
   if (context.server) state.servers.add(context.server);
   // A process that is draining answers what still arrives, then lets the connection go.
   if (state.draining) context.response.setHeader('connection', 'close');

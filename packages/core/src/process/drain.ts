@@ -2,7 +2,7 @@ import type { Logger, Readiness } from '../types.js';
 import { flushLogSummaries } from '../logging/log-limit.js';
 import { otelApi } from '../telemetry/otel.js';
 import { diagnosticReportsWritten } from './diagnostic-report.js';
-import { state } from './state.js';
+import { state, type StoppableServer } from './state.js';
 
 /** True once recover has started to drain the process: readiness is 503 from then on. */
 export function isDraining(): boolean {
@@ -39,13 +39,13 @@ export function drainAndExit(plan: DrainPlan): void {
   const hardStop = setTimeout(() => { exit(plan.exitCode); }, plan.drainTimeout);
   const timeUp = new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, flushAt - Date.now())));
   const sweep = setInterval(() => {
-    for (const server of state.servers) server.closeIdleConnections();
+    for (const server of state.servers) server.closeIdleConnections?.();
   }, 50);
 
   void Promise.race([closeServers(), timeUp])
     .then(() => {
       clearInterval(sweep);
-      for (const server of state.servers) server.closeAllConnections();
+      cutConnections();
       flushLogSummaries(); // a summary waiting for its interval would die with the process
       return flush(plan.logger, Math.max(0, deadline - Date.now() - 50));
     })
@@ -55,16 +55,36 @@ export function drainAndExit(plan: DrainPlan): void {
     });
 }
 
-/** Stops every server accepting connections; resolves once each has closed. */
+/**
+ * Stops every server accepting connections; resolves once each has closed. HTTP/2 sessions get GOAWAY
+ * (`session.close()`): their streams in flight finish, new ones are refused (Node 20 and 22 do not send
+ * it on `server.close()`).
+ */
 function closeServers(): Promise<void> {
-  const closed = [...state.servers].map(
+  const servers: StoppableServer[] = [...state.servers, ...state.http2.keys()];
+  const closed = servers.map(
     (server) =>
       new Promise<void>((resolve) => {
         server.close(() => { resolve(); });
-        server.closeIdleConnections();
+        server.closeIdleConnections?.();
       }),
   );
+  for (const sessions of state.http2.values()) for (const session of sessions) session.close();
   return Promise.all(closed).then(() => undefined);
+}
+
+// NGHTTP2_INTERNAL_ERROR, without loading node:http2 into processes that never use it.
+const HTTP2_INTERNAL_ERROR = 2;
+
+/** At the deadline: cut what is still open. HTTP/2 streams are reset, so a half-sent one reads as failed. */
+function cutConnections(): void {
+  for (const server of state.servers) server.closeAllConnections?.();
+  for (const sessions of state.http2.values()) {
+    for (const session of sessions) {
+      session.goaway(HTTP2_INTERNAL_ERROR);
+      session.destroy();
+    }
+  }
 }
 
 function exit(code: number): void {

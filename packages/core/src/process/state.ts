@@ -3,7 +3,7 @@
 // in one tree) shares one set of process hooks, one crash budget, one draining flag and one async
 // context. The version in the key changes only if this shape does.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Server } from 'node:http';
+import type { Http2SecureServer, Http2Server, ServerHttp2Session } from 'node:http2';
 import type { ClaimRequest, Recover, RequestContext } from '../internal-types.js';
 import type { JobInfo } from '../types.js';
 
@@ -26,6 +26,14 @@ export interface EscapeHooks {
   checkedOthers: boolean;
 }
 
+/** A server a restart can stop: HTTP/1.1 (`http`, `https`, HTTP/2 with `allowHTTP1`) or HTTP/2. */
+export interface StoppableServer {
+  close(done?: (error?: Error) => void): unknown;
+  /** Node's http and https servers (≥ 18.2); HTTP/2 servers have none. */
+  closeIdleConnections?: () => void;
+  closeAllConnections?: () => void;
+}
+
 /** Something that holds log lines back and must write them before the process exits. */
 export interface Flushable {
   flush(): void;
@@ -42,7 +50,9 @@ export interface ProcessState {
   /** Times of recent escaped crashes, newest last: the crash budget. */
   readonly crashes: number[];
   /** The HTTP servers that have served a request, so a restart can stop them. */
-  readonly servers: Set<Server>;
+  readonly servers: Set<StoppableServer>;
+  /** The HTTP/2 servers recover adopted, each with its open sessions, so a restart can send them GOAWAY. */
+  readonly http2: Map<Http2Server | Http2SecureServer, Set<ServerHttp2Session>>;
   draining: boolean;
   exiting: boolean;
   readonly diagnosticReports: { lastWritten: number | undefined; written: number; readonly pending: Set<Promise<void>> };
@@ -60,6 +70,7 @@ function fresh(): ProcessState {
     hooks: undefined,
     crashes: [],
     servers: new Set(),
+    http2: new Map(),
     draining: false,
     exiting: false,
     diagnosticReports: { lastWritten: undefined, written: 0, pending: new Set() },

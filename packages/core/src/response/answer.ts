@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { ErrorResponse, NormalizedError, ResolvedOptions } from '../internal-types.js';
 import type { TraceIds } from '../telemetry/trace.js';
 import type { RecoverReport, RenderedBody } from '../types.js';
@@ -8,15 +9,16 @@ import { renderBody } from './render.js';
 
 /**
  * The error response for a report: the body in the media type the client accepts (option `render`, else
- * the safe default), and its headers. An error that escaped its request closes the connection: the process
- * just survived a crash, and the client should not reuse it.
+ * the safe default), and its headers. An error that escaped its request closes an HTTP/1.x connection: the
+ * process just survived a crash, and the client should not reuse it.
  */
-export function errorResponse(report: RecoverReport, normalized: NormalizedError, ids: TraceIds, accept: string | undefined, options: ResolvedOptions): ErrorResponse {
-  const kind = negotiate(accept);
+export function errorResponse(report: RecoverReport, normalized: NormalizedError, ids: TraceIds, request: IncomingMessage, options: ResolvedOptions): ErrorResponse {
+  const kind = negotiate(request.headers.accept);
   const { render } = options;
   const rendered = render ? callHook('render', report, () => render(report, kind), renderBody(report, kind), isRenderedBody) : renderBody(report, kind);
   const headers = errorHeaders(report, normalized.headers, ids, rendered);
-  if (report.origin !== 'handler') headers.connection = 'close';
+  // HTTP/2 has no Connection header (Node warns and drops it): a restart's GOAWAY does that job there.
+  if (report.origin !== 'handler' && request.httpVersionMajor !== 2) headers.connection = 'close';
   return { status: report.status, headers, body: rendered.body };
 }
 
