@@ -11,6 +11,7 @@ const dirs = [
   ...readdirSync(join(root, 'packages')).map((name) => join('packages', name, 'test')),
   join('test', 'conformance'),
   join('test', 'escaped'),
+  join('test', 'bundle'),
   join('test', 'chaos'),
 ];
 const files = dirs

@@ -46,7 +46,7 @@ describe('several apps and two copies of core in one process', () => {
       const [line] = reports as [LogLine];
       assert.equal(line.app, app);
       assert.equal(line.origin, 'uncaughtException');
-      assert.match(String((line.err as { message: string }).message), new RegExp(`escaped from ${app}`));
+      assert.match((line.err as { message: string }).message, new RegExp(`escaped from ${app}`));
       if (app === 'fastify') assert.equal(line.reqId, requestId, "Fastify's own request logger and id");
     });
   }

@@ -18,10 +18,11 @@ export function startChild(framework: string, env: Record<string, string> = {}):
   return startFixture(FIXTURE, [framework], env);
 }
 
-/** Starts `fixture` (a TypeScript server printing pino lines, the first `{"msg":"listening","port":N}`) with `args`. */
+/** Starts `fixture` (a TypeScript server, or a built .js/.cjs/.mjs one, printing pino lines, the first `{"msg":"listening","port":N}`) with `args`. */
 export async function startFixture(fixture: string, args: string[], env: Record<string, string> = {}, scheme = 'http'): Promise<Child> {
   const framework = args.join(' ');
-  const child = spawn(process.execPath, ['--import', 'tsx', fixture, ...args], {
+  const loader = fixture.endsWith('.ts') ? ['--import', 'tsx'] : []; // a built bundle runs as it is
+  const child = spawn(process.execPath, [...loader, fixture, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

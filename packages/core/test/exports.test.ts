@@ -48,10 +48,12 @@ const ADAPTER_FUNCTIONS = [
   'isAbort',
   'isDraining',
   'isPromiseLike',
+  'nodeRequire',
   'readiness',
   'requestLogger',
   'sendErrorResponse',
   'watchEscapedErrors',
+  'watchNewServers',
 ];
 
 describe('exports: both builds', () => {

@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createRecover, readiness, requestLogger, sendErrorResponse, watchEscapedErrors, type RequestDetails } from '@recover/core/adapter';
+import { createRecover, readiness, requestLogger, sendErrorResponse, watchEscapedErrors, watchNewServers, type RequestDetails, type StoppableServer } from '@recover/core/adapter';
 import type { RecoverOptions } from '@recover/core';
-import { mounts, mountPathOf, patchRouterLayers } from './router-layer.js';
+import { mountPathOf, patchRouterLayers } from './router-layer.js';
+import { mounts } from './stacks.js';
 
 /**
  * The parts of Express's request recover reads. An intersection, not `extends`: pino-http's types augment
@@ -30,8 +31,17 @@ export type RecoverErrorHandler = (err: unknown, req: IncomingMessage, res: Serv
  */
 export function recover(options?: RecoverOptions): RecoverErrorHandler {
   const core = createRecover(options);
-  patchRouterLayers();
+  // Express's router Layer: in the module cache, and (a bundle inlines express and has no module cache) in
+  // the apps each server runs, at its first request.
+  const patched = patchRouterLayers() > 0;
+  watchNewServers((server) => { patchFromServer(server, patched); });
   const handler = function recoverExpress(err: unknown, req: ExpressRequest, res: ServerResponse, _next: (err?: unknown) => void): void {
+    // Last chance, for an app a wrapper calls (the server's listener is not the app): from now on.
+    const { app } = req;
+    if (typeof app === 'function' && !seenApps.has(app)) {
+      seenApps.add(app);
+      patchRouterLayers(app);
+    }
     const answer = core.handle(err, { ...detailsOf(req), request: req, response: res });
     if (!answer) return;
     try {
@@ -61,6 +71,27 @@ export function ready(): (req: IncomingMessage, res: ServerResponse) => void {
     res.end(body);
   };
 }
+
+/**
+ * Patches the Layer of the Express apps `server` runs (its `request` listeners). When none is an Express
+ * app, says once what is lost until recover's handler sees an error of the app.
+ */
+function patchFromServer(server: StoppableServer, patchedBefore: boolean): void {
+  const listeners = (server as unknown as { listeners?: (event: string) => unknown[] }).listeners?.('request') ?? [];
+  let found = 0;
+  for (const listener of listeners) found += patchRouterLayers(listener);
+  if (found === 0 && !patchedBefore && !warned) {
+    warned = true;
+    process.emitWarning(
+      "recover: Express's router was not found (bundled, and the server's request listener is not the app itself). Until an error reaches recover's handler, `throw null` answers 404 and, on Express 4, a rejected async handler escapes its request. Pass the app to the server: http.createServer(app).",
+      { code: 'RECOVER_EXPRESS_ROUTER' },
+    );
+  }
+}
+
+let warned = false;
+/** The apps whose Layer has been looked for from recover's handler. */
+const seenApps = new WeakSet();
 
 /** What Express and pino-http put on the request: the URL as sent, the route, the request id and logger. */
 function detailsOf(req: ExpressRequest): RequestDetails {

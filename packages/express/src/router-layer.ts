@@ -1,19 +1,14 @@
 // Express's router Layer, patched once per process, to learn what it keeps from error handlers:
 // a falsy synchronous throw, an Express 4 async rejection, and the mount path of the route that matched.
-import { createRequire } from 'node:module';
-import { join, sep } from 'node:path';
 import { ThrownValue, callAndWatch } from '@recover/core/adapter';
+import { layerPrototypes, type LayerPrototype } from './layers.js';
 
 type Handler = (req: unknown, res: unknown, next: unknown) => unknown;
-interface LayerPrototype {
-  handleRequest?: (this: Layer, req: unknown, res: unknown, next: unknown) => unknown;
-  handle_request?: (this: Layer, req: unknown, res: unknown, next: unknown) => unknown;
-  [kPatched]?: true;
-}
 interface Layer {
   handle: Handler;
   [kGuarded]?: true;
 }
+type Patchable = LayerPrototype & { [kPatched]?: true };
 
 const kPatched = Symbol.for('recover.express.falsyThrow');
 const kGuarded = Symbol.for('recover.express.guarded');
@@ -40,28 +35,33 @@ export function mountPathOf(req: object): string | undefined {
 /**
  * Express's router forwards a synchronous `throw` to `next(err)`, so `throw null` (or any falsy value)
  * reads as `next()` and the request ends as a 404; Express 4 also drops a rejected promise from an async
- * handler. This makes each router Layer the process has loaded wrap its request handler, once per layer,
- * so a falsy throw reaches the error handlers as a `ThrownValue` and, on Express 4, a rejection is passed
- * to `next(err)` as Express 5 does itself. A router we do not recognise is left untouched.
+ * handler. This makes each router Layer wrap its request handler, once per layer, so a falsy throw reaches
+ * the error handlers as a `ThrownValue` and, on Express 4, a rejection is passed to `next(err)` as Express
+ * 5 does itself. `app`, when given, is where to find the Layer too (see layers.ts); a router we do not
+ * recognise is left untouched. Returns how many Layer classes were found, patched now or before.
  */
-export function patchRouterLayers(): void {
-  for (const prototype of layerPrototypes()) {
-    if (prototype[kPatched]) continue;
-    // Express 5's router names it handleRequest and handles promises; Express 4's is handle_request.
-    const express4 = typeof prototype.handleRequest !== 'function';
-    const method = express4 ? 'handle_request' : 'handleRequest';
-    const original = prototype[method];
-    if (typeof original !== 'function') continue;
-    prototype[method] = function handleRequest(this: Layer, req: unknown, res: unknown, next: unknown) {
-      rememberMountPath(req);
-      if (this[kGuarded] !== true) {
-        this[kGuarded] = true;
-        if (typeof this.handle === 'function' && this.handle.length <= 3) this.handle = wrapHandler(this.handle, express4);
-      }
-      return original.call(this, req, res, next);
-    };
-    prototype[kPatched] = true;
-  }
+export function patchRouterLayers(app?: unknown): number {
+  const prototypes = layerPrototypes(app);
+  for (const prototype of prototypes) patchLayer(prototype);
+  return prototypes.size;
+}
+
+function patchLayer(prototype: Patchable): void {
+  if (prototype[kPatched]) return;
+  // Express 5's router names it handleRequest and handles promises; Express 4's is handle_request.
+  const express4 = typeof prototype.handleRequest !== 'function';
+  const method = express4 ? 'handle_request' : 'handleRequest';
+  const original = prototype[method];
+  if (typeof original !== 'function') return;
+  prototype[method] = function handleRequest(this: Layer, req: unknown, res: unknown, next: unknown) {
+    rememberMountPath(req);
+    if (this[kGuarded] !== true) {
+      this[kGuarded] = true;
+      if (typeof this.handle === 'function' && this.handle.length <= 3) this.handle = wrapHandler(this.handle, express4);
+    }
+    return original.call(this, req, res, next);
+  };
+  prototype[kPatched] = true;
 }
 
 // Two property writes, only for routes inside mounted routers: nothing is allocated per request.
@@ -88,69 +88,4 @@ function wrapHandler(handler: Handler, forwardRejections: boolean): Handler {
   };
   Object.defineProperty(wrapped, 'name', { value: handler.name });
   return wrapped;
-}
-
-interface Stacked {
-  stack?: unknown;
-}
-const MAX_DEPTH = 8;
-
-/**
- * Whether `handler` is mounted in `app`, in a router it uses, or in an app that mounts it (a sub-app's
- * `parent`). Read on an escaped error only: Express keeps no link from a request to its error handlers.
- */
-export function mounts(app: unknown, handler: unknown): boolean {
-  let current = app as { parent?: unknown; _router?: Stacked; router?: Stacked } | undefined;
-  for (let depth = 0; current && depth < MAX_DEPTH; depth++) {
-    if (inStack(routerOf(current)?.stack, handler, 0)) return true;
-    current = current.parent as typeof current;
-  }
-  return false;
-}
-
-/** An app's router: `_router` on Express 4, the `router` getter on Express 5 (on Express 4 that getter throws). */
-function routerOf(app: { _router?: Stacked; router?: Stacked }): Stacked | undefined {
-  try {
-    return app._router ?? app.router;
-  } catch {
-    return undefined;
-  }
-}
-
-function inStack(stack: unknown, handler: unknown, depth: number): boolean {
-  if (!Array.isArray(stack) || depth > MAX_DEPTH) return false;
-  return stack.some((layer: { handle?: Stacked }) => layer.handle === handler || inStack(layer.handle?.stack, handler, depth + 1));
-}
-
-// Express 4 ships its router inside (express/lib/router/layer.js); Express 5 uses the `router` package.
-const LAYER_PATHS = [join('lib', 'router', 'layer.js'), join('router', 'lib', 'layer.js')].map((path) => sep + path);
-
-/**
- * The Layer prototypes of every Express router loaded in this process (an application can hold more than
- * one copy of express), plus the one the express next to recover resolves to.
- */
-function layerPrototypes(): Set<LayerPrototype> {
-  const found = new Set<LayerPrototype>();
-  const require = createRequire(import.meta.url);
-  const add = (Layer: unknown) => {
-    const prototype = (Layer as { prototype?: LayerPrototype } | undefined)?.prototype;
-    if (prototype) found.add(prototype);
-  };
-  for (const [path, module] of Object.entries(require.cache)) {
-    if (LAYER_PATHS.some((suffix) => path.endsWith(suffix))) add(module?.exports);
-  }
-  try {
-    const fromExpress = createRequire(require.resolve('express'));
-    for (const path of ['./lib/router/layer.js', 'router/lib/layer.js']) {
-      try {
-        add(fromExpress(path));
-        break;
-      } catch {
-        // not this major version of express
-      }
-    }
-  } catch {
-    // express not resolvable from here: only the loaded copies are patched
-  }
-  return found;
 }

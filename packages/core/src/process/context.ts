@@ -1,6 +1,7 @@
 import { subscribe } from 'node:diagnostics_channel';
 import type { RequestContext } from '../internal-types.js';
 import type { JobInfo } from '../types.js';
+import { callHook } from '../util/call-hook.js';
 import { watchHttp2Servers } from './http2.js';
 import { state, type StoppableServer } from './state.js';
 
@@ -20,10 +21,20 @@ export function enableRequestContext(): void {
 
 function onRequestStart(message: unknown): void {
   const context = message as RequestContext & { server?: StoppableServer };
-  if (context.server) state.servers.add(context.server);
+  const { server } = context;
+  if (server && !state.servers.has(server)) {
+    state.servers.add(server);
+    for (const watcher of state.serverWatchers) callHook('watching a new server', undefined, () => { watcher(server); }, undefined);
+  }
   // A process that is draining answers what still arrives, then lets the connection go.
   if (state.draining) context.response.setHeader('connection', 'close');
   state.requests.enterWith(context);
+}
+
+/** Calls `watcher` with every HTTP server at its first request from now on (adapters that need the app). */
+export function watchNewServers(watcher: (server: StoppableServer) => void): void {
+  enableRequestContext();
+  state.serverWatchers.add(watcher);
 }
 
 /** Runs `fn` in the async context of a background job, so errors that escape it are attributed to the job. */

@@ -51,6 +51,8 @@ export interface ProcessState {
   readonly crashes: number[];
   /** The HTTP servers that have served a request, so a restart can stop them. */
   readonly servers: Set<StoppableServer>;
+  /** Called with each HTTP server at its first request (the Express adapter finds bundled routers there). */
+  readonly serverWatchers: Set<(server: StoppableServer) => void>;
   /** The HTTP/2 servers recover adopted, each with its open sessions, so a restart can send them GOAWAY. */
   readonly http2: Map<Http2Server | Http2SecureServer, Set<ServerHttp2Session>>;
   draining: boolean;
@@ -70,6 +72,7 @@ function fresh(): ProcessState {
     hooks: undefined,
     crashes: [],
     servers: new Set(),
+    serverWatchers: new Set(),
     http2: new Map(),
     draining: false,
     exiting: false,

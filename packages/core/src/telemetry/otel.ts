@@ -1,5 +1,5 @@
-import { createRequire } from 'node:module';
 import type * as Api from '@opentelemetry/api';
+import { nodeRequire } from '../util/node-require.js';
 
 /** `@opentelemetry/api` when the application has it installed; it is an optional peer dependency. */
 export type OtelApi = typeof Api;
@@ -10,7 +10,7 @@ let loaded: OtelApi | null | undefined;
 export function otelApi(): OtelApi | undefined {
   if (loaded === undefined) {
     try {
-      loaded = createRequire(import.meta.url)('@opentelemetry/api') as OtelApi;
+      loaded = (nodeRequire()?.('@opentelemetry/api') as OtelApi | undefined) ?? null;
     } catch {
       loaded = null;
     }
