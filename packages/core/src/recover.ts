@@ -42,7 +42,7 @@ function handle(core: Core, thrown: unknown, exchange: Exchange, origin: ErrorOr
     described = describeRequestError(thrown, exchange, origin, core.options);
     const { clientGone } = described;
     // Two layers may see one error (a framework's handler, then its onerror): it is published once.
-    if (markReported(exchange.response, thrown)) publish(core, described, exchange.logger, clientGone ? (level ?? 'info') : level);
+    if (markReported(exchange.response, thrown, clientGone)) publish(core, described, exchange.logger, clientGone ? (level ?? 'info') : level);
     return answer(core, described, exchange);
   } catch (failure) {
     return lastResort(described?.report, thrown, failure);

@@ -299,6 +299,27 @@ describe('recover: once per (response, thrown)', () => {
     );
   });
 
+  it('a connection that died is one event: a second client-gone error on a reported response is not logged again', async (t) => {
+    const capture = new LogCapture();
+    const recover = createRecover({ logger: capture.logger });
+    let handled: () => void = () => undefined;
+    const both = new Promise<void>((resolve) => { handled = resolve; });
+    const url = await serve(t, (request, response) => {
+      response.writeHead(200, { 'content-type': 'text/plain' });
+      response.write('partial ');
+      request.socket.destroy();
+      // A pipeline into the response rejects, and the framework's own onerror sees the close too: two objects.
+      const closed = () => Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
+      recover.handle(closed(), { request, response });
+      recover.handle(closed(), { request, response });
+      handled();
+    });
+    await send(url, { 'x-request-id': 'gone-twice' });
+    await both;
+    assert.equal(capture.reportsFor('gone-twice').length, 1);
+    assert.equal(capture.onlyReportFor('gone-twice').level, 30);
+  });
+
   it('the same error object on two different responses is logged twice', async (t) => {
     const capture = new LogCapture();
     const shared = new Error('module-level error');

@@ -5,10 +5,14 @@ import type { ServerResponse } from 'node:http';
 const kReported = Symbol.for('recover.reported');
 type Marked = ServerResponse & { [kReported]?: { thrown: unknown } };
 
-/** Marks `thrown` as reported on this response; false when it already was, so it is published once. */
-export function markReported(response: ServerResponse, thrown: unknown): boolean {
+/**
+ * Marks `thrown` as reported on this response; false when it already was, so it is published once. A
+ * client that left after an error was reported on the response is that same event seen again (a pipeline
+ * rejects, and the framework's onerror gets its own copy of the close): not published either.
+ */
+export function markReported(response: ServerResponse, thrown: unknown, clientGone: boolean): boolean {
   const previous = (response as Marked)[kReported];
-  if (previous && Object.is(previous.thrown, thrown)) return false;
+  if (previous && (clientGone || Object.is(previous.thrown, thrown))) return false;
   (response as Marked)[kReported] = { thrown };
   return true;
 }
