@@ -29,6 +29,7 @@ function assertSafeReport(scenario: Scenario, response: RawResponse, reports: Lo
   assert.deepEqual(line.req, { method: 'GET', url: (line.req as { url: string }).url, route: '/case/:name' });
   assert.equal(line.responseStatus, scenario.headersSent ? 500 : scenario.status);
   assert.equal(line.origin, 'handler');
+  assert.equal(line.errorClass, scenario.errorClass ?? 'bug', 'errorClass');
   if (scenario.secret) assert.ok(JSON.stringify(err).includes(scenario.secret), 'the log keeps the internal detail');
   scenario.checkErr?.(err);
 
@@ -57,6 +58,8 @@ function assertSafeReport(scenario: Scenario, response: RawResponse, reports: Lo
   }
   if (scenario.detail) assert.equal(body.detail, scenario.detail);
   for (const [name, value] of Object.entries(scenario.headers ?? {})) assert.equal(response.headers[name], value);
+  if (scenario.retryAfter) assert.match(String(response.headers['retry-after']), /^[5-7]$/, 'Retry-After: whole seconds in [5, 7.5]');
+  else if (!scenario.headers?.['retry-after']) assert.equal(response.headers['retry-after'], undefined, 'no Retry-After');
   for (const [name, value] of Object.entries(scenario.keptHeaders ?? {})) assert.equal(response.headers[name], value, `${name} kept`);
   if (scenario.keptHeaders) assert.ok(String(response.headers['set-cookie']).includes('sid=1'), 'the session cookie kept');
   for (const name of scenario.droppedHeaders ?? []) assert.equal(response.headers[name], undefined, `${name} dropped`);
@@ -122,6 +125,44 @@ for (const framework of frameworks) {
       assert.ok(span);
       assert.equal(span.status.code, 0);
       assert.equal(span.events.filter((event) => event.name === 'exception').length, 1);
+    });
+
+    it('a transient error inside an SDK span: errorClass on the log line, the exported span and recover.errors', async () => {
+      const requestId = randomUUID();
+      const before = await classCount('transient', '503');
+      const response = await send(`${server.url}/case/cause-refused`, { 'x-request-id': requestId, [START_SPAN]: '1' });
+      assert.equal(response.status, 503);
+      const [line] = capture.reportsFor(requestId);
+      assert.equal(line?.errorClass, 'transient');
+      const span = telemetry.spans.getFinishedSpans().find((candidate) => candidate.spanContext().traceId === line.trace_id);
+      assert.ok(span, 'the exported span');
+      assert.equal(span.attributes['recover.error_class'], 'transient');
+      assert.equal(span.status.code, 2, 'a 503 is still an error of the span');
+      assert.equal(await classCount('transient', '503'), before + 1, 'counted once, with its class');
+    });
+
+    it('option classify overrides the default: the class it returns decides status, level and Retry-After', async () => {
+      const custom = await startServer(framework, capture.logger, {
+        classify: (_thrown, report) => (report.error.message.startsWith('sync') ? 'transient' : report.error.message.startsWith('socket hang up') ? 'bug' : undefined),
+      });
+      try {
+        const cases = [
+          ['sync-throw', 503, 40, 'transient'],
+          ['upstream-reset', 500, 50, 'bug'],
+          ['cause-refused', 503, 40, 'transient'], // undefined: the default class
+        ] as const;
+        for (const [name, status, level, errorClass] of cases) {
+          const requestId = randomUUID();
+          const response = await send(`${custom.url}/case/${name}`, { 'x-request-id': requestId });
+          assert.equal(response.status, status, `${name}: status`);
+          assert.equal(response.headers['retry-after'] !== undefined, status === 503, `${name}: Retry-After`);
+          const line = capture.onlyReportFor(requestId);
+          assert.equal(line.level, level, `${name}: level`);
+          assert.equal(line.errorClass, errorClass, `${name}: errorClass`);
+        }
+      } finally {
+        await custom.close();
+      }
     });
 
     it('a logger that throws: the report falls back to one stderr line and the client still gets its 500', async () => {
@@ -275,6 +316,14 @@ async function errorCount(_framework: string, status: string): Promise<number> {
   const points = await telemetry.counterPoints('recover.errors');
   return points
     .filter((point) => String(point.attributes['http.response.status_code']) === status && point.attributes['http.route'] === '/case/:name')
+    .reduce((sum, point) => sum + point.value, 0);
+}
+
+/** recover.errors for the case routes, one class and one status. */
+async function classCount(errorClass: string, status: string): Promise<number> {
+  const points = await telemetry.counterPoints('recover.errors');
+  return points
+    .filter((point) => point.attributes['recover.error_class'] === errorClass && String(point.attributes['http.response.status_code']) === status && point.attributes['http.route'] === '/case/:name')
     .reduce((sum, point) => sum + point.value, 0);
 }
 

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { createServer, type AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import createError from 'http-errors';
@@ -19,6 +20,10 @@ export interface Scenario {
   headers?: Record<string, string>;
   /** pino level of the log line. */
   level: number;
+  /** `errorClass` of the log line (default `bug`). */
+  errorClass?: 'transient' | 'bug' | 'corruption';
+  /** The answer carries a jittered `Retry-After`: whole seconds in [5, 7] (option `retryAfter`, default 5). */
+  retryAfter?: boolean;
   /** The response had started: the client must see it cut off, not completed. */
   headersSent?: boolean;
   /** Headers the application set before failing that the error answer keeps (CORS, security, cookies). */
@@ -39,6 +44,18 @@ export interface LoggedError {
 }
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+let closed: Promise<number> | undefined;
+/** A loopback port nothing listens on: bound once, then closed. */
+function closedPort(): Promise<number> {
+  closed ??= new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => { resolve(port); });
+    });
+  });
+  return closed;
+}
 
 function circular(): object {
   const value: Record<string, unknown> = { kind: 'loop', secretNote: 'circular secret' };
@@ -155,12 +172,43 @@ export const scenarios = {
     level: 50,
   },
   'upstream-reset': {
-    // ECONNRESET from a call the handler made, while the client still waits: a crash, not a client that left.
+    // ECONNRESET from a call the handler made, while the client still waits: not a client that left, but
+    // a dependency's blip: 503, retry later.
     run() { throw Object.assign(new Error('socket hang up calling billing at 10.0.0.9'), { code: 'ECONNRESET' }); },
-    status: 500,
+    status: 503,
     type: 'Error',
     secret: '10.0.0.9',
-    level: 50,
+    level: 40,
+    errorClass: 'transient',
+    retryAfter: true,
+  },
+  'fetch-refused': {
+    // A dependency that is down: undici's "fetch failed", with ECONNREFUSED in its cause.
+    async run() { await fetch(`http://127.0.0.1:${await closedPort()}/internal/billing`); },
+    status: 503,
+    type: 'TypeError',
+    level: 40,
+    errorClass: 'transient',
+    retryAfter: true,
+    checkErr: (err: LoggedError) => { if (err.cause?.code !== 'ECONNREFUSED') throw new Error(`cause lost: ${JSON.stringify(err.cause)}`); },
+  },
+  'cause-refused': {
+    run() { throw new Error('query secret failed on db-primary', { cause: { code: 'ECONNREFUSED' } }); },
+    status: 503,
+    type: 'Error',
+    secret: 'db-primary',
+    level: 40,
+    errorClass: 'transient',
+    retryAfter: true,
+  },
+  'transient-own-status': {
+    // A transient error with a status of its own keeps it (and gets no Retry-After it did not ask for).
+    run() { throw Object.assign(new Error('gateway secret timeout'), { statusCode: 504, code: 'ETIMEDOUT' }); },
+    status: 504,
+    type: 'Error',
+    secret: 'gateway secret',
+    level: 40,
+    errorClass: 'transient',
   },
   'after-headers': {
     run(response: ServerResponse) {

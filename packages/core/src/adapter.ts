@@ -9,9 +9,10 @@ export { watchEscapedErrors } from './process/escaped.js';
 export { currentRequest, enableRequestContext, watchNewServers } from './process/context.js';
 export { enterHttp2Request } from './process/http2.js';
 export { isDraining, readiness } from './process/drain.js';
+export { isQuarantining, quarantined } from './process/quarantine.js';
 export { ThrownValue } from './report/normalize.js';
 export { callAndWatch, isPromiseLike } from './util/call-and-watch.js';
 export { nodeRequire } from './util/node-require.js';
 
 export type { StoppableServer } from './process/state.js';
-export type { Claim, ClaimRequest, ErrorResponse, Exchange, Recover, RequestContext, RequestDetails, ResolvedOptions } from './internal-types.js';
+export type { Claim, ClaimRequest, ErrorResponse, Exchange, Recover, RequestContext, RequestDetails, RequestMatcher, ResolvedOptions, Verdict } from './internal-types.js';

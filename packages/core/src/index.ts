@@ -4,11 +4,14 @@ export { bindToRequest } from './process/escaped.js';
 export { currentJob } from './process/context.js';
 export { accessLogLevel } from './logging/access-log.js';
 export { defaultLevel } from './logging/levels.js';
+export { classifyError } from './report/classify.js';
 export { wasReported } from './report/reported.js';
 export { renderBody } from './response/render.js';
-export { CLIENT_CLOSED_COUNTER, ERROR_COUNTER } from './telemetry/counter.js';
+export { CLIENT_CLOSED_COUNTER, ERROR_COUNTER, QUARANTINE_COUNTER } from './telemetry/counter.js';
 
 export type {
+  ClassifyFn,
+  ErrorClass,
   ErrorOrigin,
   ExposeFn,
   GuardOptions,
@@ -20,6 +23,7 @@ export type {
   MediaKind,
   OnErrorHook,
   ProcessPolicy,
+  QuarantineOptions,
   Readiness,
   RecoverOptions,
   RecoverReport,

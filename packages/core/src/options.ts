@@ -1,9 +1,18 @@
-import type { DiagnosticReportOptions, LogLimit, ResolvedOptions } from './internal-types.js';
+import type { DiagnosticReportOptions, LogLimit, Quarantine, ResolvedOptions } from './internal-types.js';
 import { defaultLevel } from './logging/levels.js';
 import { isLogger } from './logging/request-logger.js';
-import type { ExposeFn, LevelFn, OnErrorHook, RenderFn } from './types.js';
+import type { ClassifyFn, ExposeFn, LevelFn, OnErrorHook, RenderFn } from './types.js';
 
-const KNOWN = new Set(['logger', 'stackSize', 'expose', 'render', 'onError', 'level', 'process', 'budget', 'window', 'drainTimeout', 'report', 'logLimit', 'logHeaders']);
+const KNOWN = new Set([
+  'logger', 'stackSize', 'expose', 'render', 'onError', 'level', 'classify', 'retryAfter', 'quarantine', 'process', 'budget', 'window',
+  'drainTimeout', 'report', 'logLimit', 'logHeaders',
+]);
+// Five seconds: long enough that clients do not hammer a dependency that is reconnecting or failing over
+// (a pool's reconnect, a primary's election), short enough that a blip costs a user little. Jittered to 7.5.
+const DEFAULT_RETRY_AFTER = 5;
+// Three escapes of one route in a minute is a pattern, not bad luck; half a minute out of service lets a
+// dependency recover or an operator look, and each failed trial doubles it (process/quarantine.ts).
+const DEFAULT_QUARANTINE: Quarantine = { after: 3, window: 60_000, cooldown: 30_000 };
 const MAX_STACK_SIZE = 1024 * 1024;
 const DEFAULT_LOG_HEADERS: readonly string[] = ['user-agent', 'content-type', 'content-length'];
 // Headers that carry credentials: never logged, whatever the allowlist says.
@@ -15,11 +24,12 @@ const NEVER_LOGGED = /^(authorization|proxy-authorization|cookie|set-cookie|x-ap
  */
 export function resolveOptions(options: unknown, ignore: readonly string[] = []): ResolvedOptions {
   const given = knownKeys(options ?? {}, ignore);
-  const { logger, stackSize = 4096, expose, render, onError, level, process = 'keep-serving' } = given;
+  const { logger, stackSize = 4096, expose, render, onError, level, classify, retryAfter = DEFAULT_RETRY_AFTER, process = 'keep-serving' } = given;
   if (logger !== undefined && !isLogger(logger)) {
     throw new TypeError('recover: option "logger" must be a pino-compatible logger with error, warn and info methods');
   }
   integer('stackSize', stackSize, 0, MAX_STACK_SIZE);
+  integer('retryAfter', retryAfter, 1, 86_400);
   return {
     logger,
     stackSize: stackSize as number,
@@ -27,6 +37,9 @@ export function resolveOptions(options: unknown, ignore: readonly string[] = [])
     render: optionalFunction('render', render) as RenderFn | undefined,
     onError: optionalFunction('onError', onError) as OnErrorHook | undefined,
     level: (optionalFunction('level', level) as LevelFn | undefined) ?? defaultLevel,
+    classify: optionalFunction('classify', classify) as ClassifyFn | undefined,
+    retryAfter: retryAfter as number,
+    quarantine: quarantineOptions(given.quarantine),
     ...processOptions(process, given),
     report: diagnosticReportOptions(given.report),
     logLimit: logLimitOptions(given.logLimit),
@@ -80,6 +93,18 @@ function logLimitOptions(value: unknown): LogLimit | false {
   integer('logLimit.reports', reports, 0, 1_000_000);
   integer('logLimit.interval', interval, 1, 24 * 3_600_000);
   return { reports: reports as number, interval: interval as number };
+}
+
+function quarantineOptions(value: unknown): Quarantine | false {
+  if (value === false) return false;
+  if (value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value))) {
+    throw new TypeError(`recover: option "quarantine" must be { after?, window?, cooldown? } or false, got ${shown(value)}`);
+  }
+  const { after = DEFAULT_QUARANTINE.after, window = DEFAULT_QUARANTINE.window, cooldown = DEFAULT_QUARANTINE.cooldown } = (value ?? {}) as Record<string, unknown>;
+  integer('quarantine.after', after, 1, 1_000_000);
+  integer('quarantine.window', window, 1, 24 * 3_600_000);
+  integer('quarantine.cooldown', cooldown, 1, 24 * 3_600_000);
+  return { after: after as number, window: window as number, cooldown: cooldown as number };
 }
 
 function diagnosticReportOptions(value: unknown): DiagnosticReportOptions | undefined {

@@ -33,8 +33,38 @@ export type ExposeFn = (thrown: unknown, status: number) => boolean;
 export type RenderFn = (report: RecoverReport, kind: MediaKind) => RenderedBody;
 /** Called once per reported error, after it is logged. A returned promise is awaited in the background. */
 export type OnErrorHook = (report: RecoverReport) => void | Promise<void>;
-/** The log level for an error answered with `status`. */
-export type LevelFn = (status: number) => LogLevel;
+/** The log level for an error answered with `status`, of class `errorClass`. */
+export type LevelFn = (status: number, errorClass: ErrorClass) => LogLevel;
+
+/**
+ * What kind of failure an error is, which decides what recover does about it: `'transient'` (a network
+ * blip, a timeout, a dependency restarting: the client may retry later), `'bug'` (a defect or a
+ * misconfiguration: a human must look), `'corruption'` (state that can no longer be trusted: the
+ * process restarts at once). See `classifyError` for the default rules.
+ */
+export type ErrorClass = 'transient' | 'bug' | 'corruption';
+
+/**
+ * Classifies an error; returning `undefined` keeps the default class. Runs once per reported error,
+ * before its status is chosen (`report.status` is the error's own status, or 500).
+ *
+ * @example
+ * classify: (thrown) => (thrown instanceof LedgerMismatch ? 'corruption' : classifyError(thrown))
+ */
+export type ClassifyFn = (thrown: unknown, report: RecoverReport) => ErrorClass | undefined;
+
+/**
+ * Option `quarantine`, the route circuit breaker: a route whose requests let `after` errors escape within
+ * `window` ms is answered 503 without running its handler for `cooldown` ms, then one request is let through.
+ */
+export interface QuarantineOptions {
+  /** Escaped errors of one route within `window` that quarantine it. Default 3. */
+  after?: number | undefined;
+  /** The window those escapes are counted in, in ms. Default 60000. */
+  window?: number | undefined;
+  /** How long the route stays quarantined, in ms; doubled after each failed trial request, up to 10 minutes. Default 30000. */
+  cooldown?: number | undefined;
+}
 
 /**
  * What recover does about errors that escape a request (thrown in a timer, an emitter, a floating promise):
@@ -56,8 +86,14 @@ export interface RecoverOptions {
   render?: RenderFn | undefined;
   /** Forwards each report (Sentry, a queue). Its errors are logged to stderr, never thrown. */
   onError?: OnErrorHook | undefined;
-  /** Log level by status. Default: `error` for 5xx, `info` for 4xx. */
+  /** Log level by status and class. Default: `fatal` for corruption, `warn` for a transient 5xx, `error` for other 5xx, `info` for 4xx. */
   level?: LevelFn | undefined;
+  /** Classifies each error as transient, bug or corruption. Default: `classifyError`. */
+  classify?: ClassifyFn | undefined;
+  /** Base of the `Retry-After` seconds sent with a transient error's 503, jittered up to 1.5×. Default 5. */
+  retryAfter?: number | undefined;
+  /** The route circuit breaker for escaped errors. Default `{ after: 3, window: 60000, cooldown: 30000 }`; `false` turns it off. */
+  quarantine?: QuarantineOptions | false | undefined;
   /** Errors that escape a request. Default `'keep-serving'`; `false` leaves Node's own behaviour. */
   process?: ProcessPolicy | undefined;
   /** Escaped crashes `'keep-serving'` tolerates within `window` before it restarts. Default 5. */
@@ -92,8 +128,10 @@ export interface SerializedError {
 /**
  * Where an error was caught: by the framework's error path (`handler`), by Node's process-level hooks
  * after it escaped a request (`uncaughtException`, `unhandledRejection`), or by `guard` (`background`).
+ * `quarantine` is no error at all: the request's route is quarantined and its handler did not run; only
+ * option `render` sees such a report.
  */
-export type ErrorOrigin = 'handler' | 'uncaughtException' | 'unhandledRejection' | 'background';
+export type ErrorOrigin = 'handler' | 'uncaughtException' | 'unhandledRejection' | 'background' | 'quarantine';
 
 /** The request an error belongs to, as it appears in the report and the log line. */
 export interface ReportRequest {
@@ -121,6 +159,8 @@ export interface RecoverReport {
   status: number;
   /** Whether the error's message may be shown to the client (never for 5xx). */
   expose: boolean;
+  /** What kind of failure it is: `transient`, `bug` or `corruption` (option `classify`, else `classifyError`). */
+  errorClass: ErrorClass;
   /** The error in pino's `err` shape, stack bounded to `stackSize` bytes. */
   error: SerializedError;
   traceId: string;

@@ -33,7 +33,7 @@ function functionNames(module: object): string[] {
 }
 
 /** What users call: `@recover/core`. */
-const PUBLIC_FUNCTIONS = ['accessLogLevel', 'bindToRequest', 'currentJob', 'defaultLevel', 'guard', 'renderBody', 'wasReported'];
+const PUBLIC_FUNCTIONS = ['accessLogLevel', 'bindToRequest', 'classifyError', 'currentJob', 'defaultLevel', 'guard', 'renderBody', 'wasReported'];
 
 /** What adapters need: `@recover/core/adapter`. Nothing is exported only for tests. */
 const ADAPTER_FUNCTIONS = [
@@ -48,7 +48,9 @@ const ADAPTER_FUNCTIONS = [
   'isAbort',
   'isDraining',
   'isPromiseLike',
+  'isQuarantining',
   'nodeRequire',
+  'quarantined',
   'readiness',
   'requestLogger',
   'sendErrorResponse',
@@ -78,6 +80,8 @@ describe('exports: both builds', () => {
   it('expose the same constants', () => {
     assert.equal(esm.ERROR_COUNTER, 'recover.errors');
     assert.equal(cjs.ERROR_COUNTER, esm.ERROR_COUNTER);
+    assert.equal(esm.QUARANTINE_COUNTER, 'recover.quarantine');
+    assert.equal(cjs.QUARANTINE_COUNTER, esm.QUARANTINE_COUNTER);
   });
 });
 

@@ -25,9 +25,15 @@ describe('resolveOptions: defaults', () => {
       assert.equal(resolved.expose, undefined);
       assert.equal(resolved.render, undefined);
       assert.equal(resolved.onError, undefined);
-      assert.equal(resolved.level(500), 'error');
-      assert.equal(resolved.level(503), 'error');
-      assert.equal(resolved.level(404), 'info');
+      assert.equal(resolved.level(500, 'bug'), 'error');
+      assert.equal(resolved.level(503, 'bug'), 'error');
+      assert.equal(resolved.level(404, 'bug'), 'info');
+      assert.equal(resolved.level(503, 'transient'), 'warn');
+      assert.equal(resolved.level(429, 'transient'), 'info');
+      assert.equal(resolved.level(500, 'corruption'), 'fatal');
+      assert.equal(resolved.classify, undefined);
+      assert.equal(resolved.retryAfter, 5);
+      assert.deepEqual(resolved.quarantine, { after: 3, window: 60_000, cooldown: 30_000 });
       assert.equal(resolved.process, 'keep-serving');
       assert.equal(resolved.budget, 5);
       assert.equal(resolved.window, 60_000);
@@ -46,6 +52,23 @@ describe('resolveOptions: defaults', () => {
   it('defaultLevel: error for 5xx, info for 4xx', () => {
     assert.equal(defaultLevel(599), 'error');
     assert.equal(defaultLevel(499), 'info');
+  });
+
+  it('defaultLevel by class: fatal for corruption, warn for a transient 5xx, info for any 4xx', () => {
+    assert.equal(defaultLevel(500, 'corruption'), 'fatal');
+    assert.equal(defaultLevel(503, 'transient'), 'warn');
+    assert.equal(defaultLevel(502, 'transient'), 'warn');
+    assert.equal(defaultLevel(429, 'transient'), 'info');
+    assert.equal(defaultLevel(500, 'bug'), 'error');
+  });
+
+  it('accepts classify, retryAfter and quarantine, filling in the quarantine fields left out', () => {
+    const classify = () => 'bug' as const;
+    const resolved = resolveOptions({ classify, retryAfter: 1, quarantine: { after: 1, cooldown: 500 } });
+    assert.equal(resolved.classify, classify);
+    assert.equal(resolved.retryAfter, 1);
+    assert.deepEqual(resolved.quarantine, { after: 1, window: 60_000, cooldown: 500 });
+    assert.equal(resolveOptions({ quarantine: false }).quarantine, false);
   });
 
   it('keeps valid options as given', () => {
@@ -109,6 +132,17 @@ describe('resolveOptions: a bad option throws a TypeError naming it', () => {
     ['logLimit', { interval: 0 }],
     ['report', { dir: '' }],
     ['report', '/tmp/reports'],
+    ['classify', 'transient'],
+    ['classify', {}],
+    ['retryAfter', 0],
+    ['retryAfter', 2.5],
+    ['retryAfter', '5'],
+    ['retryAfter', 86_401],
+    ['quarantine', true],
+    ['quarantine', []],
+    ['quarantine', { after: 0 }],
+    ['quarantine', { window: -1 }],
+    ['quarantine', { cooldown: '30s' }],
   ];
   for (const [option, value] of bad) {
     it(`${option}: ${inspect(value)}`, () => {

@@ -6,7 +6,7 @@ import { SpanStatusCode, trace } from '@opentelemetry/api';
 import createError from 'http-errors';
 import { pino } from 'pino';
 import { ERROR_COUNTER, accessLogLevel, wasReported, type RecoverReport, type SerializedError } from '@recover/core';
-import { ThrownValue, createRecover, sendErrorResponse, type ErrorResponse, type Exchange, type Recover } from '@recover/core/adapter';
+import { ThrownValue, createRecover, isDraining, sendErrorResponse, type ErrorResponse, type Exchange, type Recover } from '@recover/core/adapter';
 import { LogCapture, captureStderr, type LogLine } from '../../../test/support/capture.js';
 import { listen, send, type RawResponse } from '../../../test/support/http.js';
 import { installTelemetry } from '../../../test/support/otel.js';
@@ -478,6 +478,91 @@ describe('recover: request ids', () => {
       assert.equal(lines.length, 1, `${path}: the log line carries the same fresh id`);
     }
     assert.ok(!capture.raw.some((raw) => raw.includes('has spaces here') || raw.includes('forged')));
+  });
+});
+
+describe('recover: classes of error', () => {
+  const refused = () => new Error('query failed', { cause: Object.assign(new Error('connect ECONNREFUSED 10.0.0.5:5432'), { code: 'ECONNREFUSED' }) });
+
+  it('onError and render receive errorClass; a transient 503 says when to retry, jittered within [retryAfter, 1.5 × retryAfter]', async (t) => {
+    const reports: RecoverReport[] = [];
+    const recover = createRecover({ logger: new LogCapture().logger, retryAfter: 10, onError: (report) => void reports.push(report) });
+    const url = await failing(t, recover, refused);
+    const seen = new Set<string>();
+    for (let i = 0; i < 40; i++) {
+      const response = await send(url);
+      assert.equal(response.status, 503);
+      assert.equal(problemOf(response).title, 'Service Unavailable');
+      const retryAfter = String(response.headers['retry-after']);
+      assert.match(retryAfter, /^\d+$/, 'whole seconds');
+      assert.ok(Number(retryAfter) >= 10 && Number(retryAfter) <= 15, `Retry-After ${retryAfter}`);
+      seen.add(retryAfter);
+    }
+    assert.ok(seen.size > 1, `jittered: ${[...seen].join(', ')}`);
+    assert.ok(reports.every((report) => report.errorClass === 'transient' && report.status === 503));
+  });
+
+  it("keeps the error's own Retry-After, and its own status", async (t) => {
+    const recover = createRecover({ logger: new LogCapture().logger });
+    const own = await failing(t, recover, () => Object.assign(refused(), { headers: { 'Retry-After': '120' } }));
+    assert.equal((await send(own)).headers['retry-after'], '120');
+    const status = await failing(t, recover, () => Object.assign(refused(), { status: 502 }));
+    const response = await send(status);
+    assert.equal(response.status, 502);
+    assert.equal(response.headers['retry-after'], undefined);
+  });
+
+  it('a classify that throws, or returns something other than a class, leaves the default class, and says so on stderr', async (t) => {
+    const capture = new LogCapture();
+    const recover = createRecover({
+      logger: capture.logger,
+      classify: (thrown) => {
+        if ((thrown as Error).message === 'query failed') throw new Error('classifier broke');
+        return 'fatal' as never;
+      },
+    });
+    const url = await serve(t, (request, response) => {
+      answer(recover, request.url === '/refused' ? refused() : new Error('plain'), request, response);
+    });
+    const { result, stderr } = await captureStderr(async () => [await send(`${url}/refused`, { 'x-request-id': 'classify-threw' }), await send(`${url}/plain`, { 'x-request-id': 'classify-odd' })]);
+    assert.deepEqual(result.map((response) => response.status), [503, 500]);
+    assert.equal(capture.onlyReportFor('classify-threw').errorClass, 'transient');
+    assert.equal(capture.onlyReportFor('classify-odd').errorClass, 'bug');
+    assert.match(stderr, /recover: classify threw/);
+    assert.match(stderr, /recover: classify returned an unusable value/);
+  });
+
+  it('a client that left stays 499 at info whatever classify says, and restarts nothing', async (t) => {
+    const capture = new LogCapture();
+    const recover = createRecover({ logger: capture.logger, classify: () => 'corruption' });
+    let done: (report: RecoverReport | undefined) => void = () => undefined;
+    const handled = new Promise<RecoverReport | undefined>((resolve) => { done = resolve; });
+    const url = await serve(t, (request, response) => {
+      response.writeHead(200);
+      response.write('partial');
+      request.socket.destroy();
+      recover.handle(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }), { request, response });
+      done(undefined);
+    });
+    await send(url, { 'x-request-id': 'gone-corrupt' });
+    await handled;
+    const line = capture.onlyReportFor('gone-corrupt');
+    assert.equal(line.responseStatus, 499);
+    assert.equal(line.level, 30);
+    assert.equal(line.errorClass, 'transient');
+    assert.equal(isDraining(), false, 'the process is not restarting');
+  });
+
+  it('corruption with process: false is a 500 at fatal, and the process is left alone', async (t) => {
+    const capture = new LogCapture();
+    const recover = createRecover({ logger: capture.logger, process: false });
+    const url = await failing(t, recover, () => Object.assign(new Error('index checksum mismatch'), { corruption: true }));
+    const response = await send(url, { 'x-request-id': 'corrupt-no-policy' });
+    assert.equal(response.status, 500);
+    const line = capture.onlyReportFor('corrupt-no-policy');
+    assert.equal(line.level, 60);
+    assert.equal(line.errorClass, 'corruption');
+    assert.equal(isDraining(), false);
   });
 });
 

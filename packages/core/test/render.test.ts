@@ -14,6 +14,7 @@ function report(status: number, message: string, expose: boolean): RecoverReport
     origin: 'handler',
     status,
     expose,
+    errorClass: 'bug',
     error: { type: 'Error', message, stack: `Error: ${message}\n    at secret (/srv/app/db.js:1:1)` },
     traceId: TRACE_ID,
     spanId: '00f067aa0ba902b7',

@@ -103,5 +103,5 @@ function routeOf(req: ExpressRequest): string | undefined {
   return typeof path === 'string' ? `${mountPathOf(req) ?? req.baseUrl ?? ''}${path}` : undefined;
 }
 
-export { accessLogLevel, bindToRequest } from '@recover/core';
-export type { RecoverOptions, RecoverReport, Logger } from '@recover/core';
+export { accessLogLevel, bindToRequest, classifyError } from '@recover/core';
+export type { ErrorClass, RecoverOptions, RecoverReport, Logger } from '@recover/core';

@@ -1,11 +1,15 @@
 // Express's router Layer, patched once per process, to learn what it keeps from error handlers:
-// a falsy synchronous throw, an Express 4 async rejection, and the mount path of the route that matched.
-import { ThrownValue, callAndWatch } from '@recover/core/adapter';
+// a falsy synchronous throw, an Express 4 async rejection, and the mount path of the route that matched;
+// and to hold back the requests of a quarantined route before its handlers run.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ThrownValue, callAndWatch, isQuarantining, quarantined, sendErrorResponse } from '@recover/core/adapter';
 import { layerPrototypes, type LayerPrototype } from './layers.js';
 
 type Handler = (req: unknown, res: unknown, next: unknown) => unknown;
 interface Layer {
   handle: Handler;
+  /** Set on the layer of a route (`app.get(path, …)`), whose handle dispatches to the route's own layers. */
+  route?: { path?: unknown };
   [kGuarded]?: true;
 }
 type Patchable = LayerPrototype & { [kPatched]?: true };
@@ -59,9 +63,29 @@ function patchLayer(prototype: Patchable): void {
       this[kGuarded] = true;
       if (typeof this.handle === 'function' && this.handle.length <= 3) this.handle = wrapHandler(this.handle, express4);
     }
+    // One size read per layer while no route is quarantined.
+    if (isQuarantining() && this.route !== undefined && heldBack(this.route, req, res)) return undefined;
     return original.call(this, req, res, next);
   };
   prototype[kPatched] = true;
+}
+
+/**
+ * Answers a request of a quarantined route (503, `Retry-After`) instead of dispatching it to the route's
+ * handlers. The route is named as recover reports it on an escaped error: the mount path, then the path.
+ */
+function heldBack(route: { path?: unknown }, req: unknown, res: unknown): boolean {
+  const { path } = route;
+  if (typeof path !== 'string') return false;
+  const { baseUrl } = req as RoutedRequest;
+  const answer = quarantined(req as IncomingMessage, res as ServerResponse, `${typeof baseUrl === 'string' ? baseUrl : ''}${path}`);
+  if (!answer) return false;
+  try {
+    sendErrorResponse(res as ServerResponse, answer);
+  } catch {
+    (res as ServerResponse).destroy();
+  }
+  return true;
 }
 
 // Two property writes, only for routes inside mounted routers: nothing is allocated per request.

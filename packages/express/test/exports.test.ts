@@ -70,6 +70,11 @@ for (const [label, loaded] of [['import()', esm], ['require()', cjs]] as const) 
       response.statusCode = 503;
       assert.equal(loaded.accessLogLevel(undefined, response), 'error');
     });
+
+    it('exports classifyError, the default classification users extend', () => {
+      assert.equal(loaded.classifyError(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' })), 'transient');
+      assert.equal(loaded.classifyError(new TypeError('x is undefined')), 'bug');
+    });
   });
 }
 

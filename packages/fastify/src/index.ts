@@ -1,7 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import fp from 'fastify-plugin';
-import { createRecover, dropRepresentationHeaders, droppedOnError, enterHttp2Request, readiness, requestLogger, watchEscapedErrors, type ErrorResponse, type RequestDetails } from '@recover/core/adapter';
+import {
+  createRecover, dropRepresentationHeaders, droppedOnError, enterHttp2Request, isQuarantining, quarantined, readiness, requestLogger, watchEscapedErrors,
+  type ErrorResponse, type RequestDetails,
+} from '@recover/core/adapter';
 import type { RecoverOptions } from '@recover/core';
 
 // Keys Fastify itself accepts in `register` options; they are not recover's to reject.
@@ -36,12 +39,22 @@ const plugin: FastifyPluginCallback<RecoverOptions> = function recoverPlugin(fas
 /** A bare request linked to the reply that serves it. */
 type Linked = IncomingMessage & Record<symbol, FastifyReply | undefined>;
 
-/** The route handler, wrapped to link each bare request to its reply: one property write per request. */
+/**
+ * The route handler, wrapped to link each bare request to its reply (one property write per request) and
+ * to answer a quarantined route's requests without running it (one size read while none is).
+ */
 function linkReply(handler: RouteHandlerMethod, kReply: symbol): RouteHandlerMethod {
   const linked = function (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
     (request.raw as Linked)[kReply] = reply;
     // An HTTP/2 server that was listening before recover was set up has not been adopted yet.
     enterHttp2Request(request.raw, reply.raw);
+    if (isQuarantining()) {
+      const answer = quarantined(request.raw, reply.raw, request.routeOptions.url);
+      if (answer) {
+        answerWith(reply, answer);
+        return undefined; // sent: nothing for Fastify to send
+      }
+    }
     return handler.call(this, request, reply);
   };
   // Instrumentation (and Fastify's own errors) name the handler: keep its name.
@@ -92,5 +105,5 @@ export function ready(): (request: FastifyRequest, reply: FastifyReply) => Fasti
   };
 }
 
-export { bindToRequest } from '@recover/core';
-export type { RecoverOptions, RecoverReport, Logger } from '@recover/core';
+export { bindToRequest, classifyError } from '@recover/core';
+export type { ErrorClass, RecoverOptions, RecoverReport, Logger } from '@recover/core';

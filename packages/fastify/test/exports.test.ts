@@ -24,6 +24,11 @@ for (const [label, loaded] of [['import()', esm], ['require()', cjs]] as const) 
       assert.equal(plugin[Symbol.for('skip-override')], true, 'not encapsulated: the error handler is app-wide');
     });
 
+    it('exports classifyError, the default classification users extend', () => {
+      assert.equal(loaded.classifyError(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' })), 'transient');
+      assert.equal(loaded.classifyError(new TypeError('x is undefined')), 'bug');
+    });
+
     const capture = new LogCapture();
     const app = Fastify({ loggerInstance: capture.logger, logController: new LogController({ disableRequestLogging: true }) });
     after(async () => {

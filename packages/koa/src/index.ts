@@ -1,5 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createRecover, dropRepresentationHeaders, enterHttp2Request, isAbort, readiness, requestLogger, sendErrorResponse, watchEscapedErrors, type Exchange, type Recover, type RequestDetails } from '@recover/core/adapter';
+import {
+  createRecover, dropRepresentationHeaders, enterHttp2Request, isAbort, isQuarantining, quarantined, readiness, requestLogger, sendErrorResponse, watchEscapedErrors,
+  type ErrorResponse, type Exchange, type Recover, type RequestDetails, type RequestMatcher,
+} from '@recover/core/adapter';
 import type { RecoverOptions } from '@recover/core';
 
 /** The parts of Koa's application recover uses: its `error` event, and the prototype of every ctx. */
@@ -21,13 +24,22 @@ interface KoaContext {
   res: ServerResponse;
   app: KoaApplication;
   originalUrl: string;
+  method: string;
   status: number;
   body: unknown;
   respond?: boolean;
   state?: unknown;
   set(headers: Record<string, string>): void;
-  /** Set by @koa/router. */
+  /** Set by @koa/router: the matched route's path, and the layers whose path matched. */
   _matchedRoute?: unknown;
+  matched?: unknown;
+}
+
+/** A layer of @koa/router, as far as recover reads it. */
+interface RouterLayer {
+  path?: unknown;
+  methods?: unknown;
+  match?: unknown;
 }
 
 /** The parts of Koa's context the readiness probe writes. */
@@ -52,13 +64,19 @@ export function recover(options?: RecoverOptions): RecoverMiddleware {
   const kContext = Symbol('recover.koa.context');
   watchEscapedErrors(core, (req) => {
     const ctx = (req as Linked)[kContext];
-    return ctx ? { details: detailsOf(ctx) } : undefined;
+    return ctx ? { details: detailsOf(ctx), recognise: () => matcherOf(ctx) } : undefined;
   });
   return async function recoverKoa(ctx: KoaContext, next: () => Promise<unknown>): Promise<void> {
     if (ctx.app.context[kAdopted] !== true) adoptKoaErrors(ctx.app, core);
     (ctx.req as Linked)[kContext] = ctx;
     // An HTTP/2 server that was listening before recover was set up has not been adopted yet.
     enterHttp2Request(ctx.req, ctx.res);
+    // A quarantined route's request is answered before the router runs: one size read while none is.
+    const held = isQuarantining() ? quarantined(ctx.req, ctx.res) : undefined;
+    if (held) {
+      answerWith(ctx, held);
+      return;
+    }
     try {
       await next();
     } catch (thrown) {
@@ -69,16 +87,35 @@ export function recover(options?: RecoverOptions): RecoverMiddleware {
         ctx.respond = false;
         return;
       }
-      // Headers of the failed representation go; CORS, security headers and cookies stay (Koa's own
-      // ctx.onerror drops them all, and a browser then cannot read the error). Answered through Koa's
-      // setters, so middleware before recover (compression, sessions, response time) still runs on it.
-      dropRepresentationHeaders(ctx.res);
-      ctx.respond = true;
-      ctx.status = answer.status;
-      ctx.set(answer.headers);
-      ctx.body = answer.body;
+      answerWith(ctx, answer);
     }
   };
+}
+
+/**
+ * Headers of the failed representation go; CORS, security headers and cookies stay (Koa's own ctx.onerror
+ * drops them all, and a browser then cannot read the error). Answered through Koa's setters, so middleware
+ * before recover (compression, sessions, response time) still runs on it.
+ */
+function answerWith(ctx: KoaContext, answer: ErrorResponse): void {
+  dropRepresentationHeaders(ctx.res);
+  ctx.respond = true;
+  ctx.status = answer.status;
+  ctx.set(answer.headers);
+  ctx.body = answer.body;
+}
+
+/**
+ * How to know the requests of the route `ctx` matched before @koa/router runs (it runs after recover): its
+ * layer, among those @koa/router matched, tests their path, and the method must be this one's.
+ */
+function matcherOf(ctx: KoaContext): RequestMatcher | undefined {
+  const { _matchedRoute: route, matched, method } = ctx;
+  if (typeof route !== 'string' || !Array.isArray(matched)) return undefined;
+  const layer = (matched as RouterLayer[]).find((candidate) => candidate.path === route && typeof candidate.match === 'function');
+  if (!layer) return undefined;
+  const match = layer.match as (path: string) => unknown;
+  return (request) => request.method === method && match.call(layer, (request.url ?? '/').split('?', 1)[0] ?? '/') === true;
 }
 
 /** A bare request linked to the Koa context that serves it. */
@@ -167,5 +204,5 @@ export function ready(): (ctx: ReadyContext) => void {
   };
 }
 
-export { bindToRequest } from '@recover/core';
-export type { RecoverOptions, RecoverReport, Logger } from '@recover/core';
+export { bindToRequest, classifyError } from '@recover/core';
+export type { ErrorClass, RecoverOptions, RecoverReport, Logger } from '@recover/core';

@@ -19,6 +19,11 @@ for (const [label, loaded] of [['import()', esm], ['require()', cjs]] as const) 
       assert.throws(() => loaded.recover({ stackSize: -1 }), TypeError);
     });
 
+    it('exports classifyError, the default classification users extend', () => {
+      assert.equal(loaded.classifyError(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' })), 'transient');
+      assert.equal(loaded.classifyError(new TypeError('x is undefined')), 'bug');
+    });
+
     const server = createServer();
     after(async () => {
       server.closeAllConnections();

@@ -18,6 +18,7 @@ export function logRecord(report: RecoverReport): Record<string, unknown> {
     requestId: report.requestId,
     req: report.request,
     responseStatus: report.request ? report.status : undefined,
+    errorClass: report.errorClass,
     origin: report.origin,
     job: report.job,
   };

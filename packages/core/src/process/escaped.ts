@@ -1,16 +1,16 @@
 import { AsyncResource } from 'node:async_hooks';
-import type { ClaimRequest, Recover, RequestContext } from '../internal-types.js';
+import type { ClaimRequest, Recover, RequestContext, Verdict } from '../internal-types.js';
 import { loggerFor } from '../logging/request-logger.js';
 import { writeStderr } from '../logging/write.js';
-import { isClientGone } from '../report/client-gone.js';
+import { CLIENT_CLOSED } from '../report/client-gone.js';
 import { normalize } from '../report/normalize.js';
 import { sendErrorResponse } from '../response/send.js';
-import type { ErrorOrigin, Logger } from '../types.js';
+import type { ErrorOrigin, Logger, RecoverReport } from '../types.js';
 import { callAndWatch } from '../util/call-and-watch.js';
 import { goingDown } from './budget.js';
 import { currentJob, currentRequest, enableRequestContext } from './context.js';
 import { scheduleDiagnosticReport } from './diagnostic-report.js';
-import { drainAndExit } from './drain.js';
+import { countRouteEscape } from './quarantine.js';
 import { state, type EscapeHooks } from './state.js';
 import { addWatcher, ownerOf, type Owner } from './watchers.js';
 
@@ -44,7 +44,7 @@ function onUnhandledRejection(reason: unknown): void {
   escaped(reason, 'unhandledRejection');
 }
 
-/** One escaped error: answer its request (or report it as the process's), then apply the owner's policy. */
+/** One escaped error: answer its request (or report it as the process's), as the policy says. */
 function escaped(thrown: unknown, origin: ErrorOrigin): void {
   try {
     const hooks = state.hooks;
@@ -58,20 +58,36 @@ function escaped(thrown: unknown, origin: ErrorOrigin): void {
       return;
     }
     const { recover } = owner;
-    // A client that closed its connection is not a crash: no budget spent, no diagnostic report.
-    const gone = context !== undefined && clientLeft(thrown, context);
-    const fatal = !gone && goingDown(recover.options);
-    const level = fatal ? 'fatal' : undefined;
-    if (context) answer(owner, context, thrown, origin, level);
-    else recover.reportCrash(thrown, origin, level, job);
+    let reported: RecoverReport | undefined;
+    const verdict = (report: RecoverReport): boolean => {
+      reported = report;
+      return restarts(report, owner, context);
+    };
+    if (context) answer(owner, context, thrown, origin, verdict);
+    else recover.reportCrash(thrown, origin, verdict, job);
     const logger = loggerFor(recover.options.logger, owner.claim?.details.logger);
     noteOtherListeners(hooks, logger);
-    if (recover.options.report && !gone) scheduleDiagnosticReport(recover.options.report, thrown, logger);
-    if (fatal) drainAndExit({ drainTimeout: recover.options.drainTimeout, logger, exitCode: 1 });
+    // A client that closed its connection is not a crash: no diagnostic report.
+    if (recover.options.report && reported !== undefined && reported.status !== CLIENT_CLOSED) scheduleDiagnosticReport(recover.options.report, thrown, logger);
   } catch (failure) {
     // Throwing from an uncaughtException listener would end the process: the one thing not to do here.
     writeStderr('error', { origin }, 'recover: handling an escaped error failed', failure);
   }
+}
+
+/**
+ * What an escaped error does to the process (the pipeline then drains and exits when it restarts it). A
+ * client that left, or a transient failure, spends nothing: a flapping database must not restart the
+ * fleet. Corruption restarts at once, and so does every other error under `'restart'`. An error of a route
+ * the adapter can quarantine counts against that route (process/quarantine.ts), and any other one spends
+ * the crash budget: once it is gone, repeated escapes mean state nobody can trust.
+ */
+function restarts(report: RecoverReport, owner: Owner, context: RequestContext | undefined): boolean {
+  if (report.status === CLIENT_CLOSED || report.errorClass === 'transient') return false;
+  const { options } = owner.recover;
+  if (report.errorClass === 'corruption' || options.process === 'restart') return true;
+  if (context && countRouteEscape(owner.watcher, owner.claim, report, context.response)) return false;
+  return goingDown(options);
 }
 
 /**
@@ -95,14 +111,10 @@ function noteOtherListeners(hooks: EscapeHooks, logger: Logger): void {
   }
 }
 
-function clientLeft(thrown: unknown, { request, response }: RequestContext): boolean {
-  return isClientGone(normalize(thrown, 0).error, request, response);
-}
-
 /** Answers the request an escaped error belongs to, through its owner. */
-function answer(owner: Owner, { request, response }: RequestContext, thrown: unknown, origin: ErrorOrigin, level: 'fatal' | undefined): void {
+function answer(owner: Owner, { request, response }: RequestContext, thrown: unknown, origin: ErrorOrigin, verdict: Verdict): void {
   const { recover, claim } = owner;
-  const reply = recover.handle(thrown, { ...claim?.details, request, response }, origin, level);
+  const reply = recover.handle(thrown, { ...claim?.details, request, response }, origin, verdict);
   if (!reply) return;
   if (claim?.send) claim.send(reply);
   else sendErrorResponse(response, reply);

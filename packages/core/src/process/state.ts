@@ -3,9 +3,10 @@
 // in one tree) shares one set of process hooks, one crash budget, one draining flag and one async
 // context. The version in the key changes only if this shape does.
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { ServerResponse } from 'node:http';
 import type { Http2SecureServer, Http2Server, ServerHttp2Session } from 'node:http2';
-import type { ClaimRequest, Recover, RequestContext } from '../internal-types.js';
-import type { JobInfo } from '../types.js';
+import type { ClaimRequest, Recover, RequestContext, RequestMatcher } from '../internal-types.js';
+import type { JobInfo, Logger } from '../types.js';
 
 /** A recover instance that watches escaped errors, and how its adapter claims the requests of its app. */
 export interface Watcher {
@@ -34,6 +35,30 @@ export interface StoppableServer {
   closeAllConnections?: () => void;
 }
 
+/**
+ * One route's circuit breaker (option `quarantine`): the escapes it counts and, once open, until when its
+ * requests are answered 503 without running the handler. process/quarantine.ts is its only user.
+ */
+export interface RouteBreaker {
+  /** The recover instance whose app serves the route, and how it claims the route's requests. */
+  readonly watcher: Watcher;
+  readonly method: string;
+  readonly route: string;
+  /** Recognises the route's requests before the app's router runs (Koa), when the adapter checks that way. */
+  readonly recognise: RequestMatcher | undefined;
+  /** Times of the route's recent escapes, oldest first, while closed. */
+  escapes: number[];
+  open: boolean;
+  /** While open: when the trial request may go through. */
+  until: number;
+  /** The length of the current (or next) quarantine, in ms. */
+  cooldown: number;
+  /** The trial request let through after the cooldown (half-open), until it ends. */
+  probe: ServerResponse | undefined;
+  /** Where the route's opening and closing lines go. */
+  logger: Logger;
+}
+
 /** Something that holds log lines back and must write them before the process exits. */
 export interface Flushable {
   flush(): void;
@@ -60,9 +85,14 @@ export interface ProcessState {
   readonly diagnosticReports: { lastWritten: number | undefined; written: number; readonly pending: Set<Promise<void>> };
   /** Every log-storm limiter, weakly: a restart writes their pending summaries before it exits. */
   readonly limiters: Set<WeakRef<Flushable>>;
+  /**
+   * The route breakers of each watching instance, by method and route (two apps' routes never share one),
+   * and the open ones apart: the check before each handler reads only `open.size` while none is open.
+   */
+  readonly quarantine: { readonly routes: WeakMap<Watcher, Map<string, RouteBreaker>>; readonly open: Set<RouteBreaker> };
 }
 
-const kState: unique symbol = Symbol.for('recover.state.v1');
+const kState: unique symbol = Symbol.for('recover.state.v2');
 
 function fresh(): ProcessState {
   return {
@@ -78,6 +108,7 @@ function fresh(): ProcessState {
     exiting: false,
     diagnosticReports: { lastWritten: undefined, written: 0, pending: new Set() },
     limiters: new Set(),
+    quarantine: { routes: new WeakMap(), open: new Set() },
   };
 }
 

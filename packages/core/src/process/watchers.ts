@@ -19,6 +19,7 @@ export function addWatcher(hooks: EscapeHooks, recover: Recover, claim: ClaimReq
 export interface Owner {
   recover: Recover;
   claim: Claim | undefined;
+  watcher: Watcher;
 }
 
 /** The owner of an escaped error from `context` (none: a crash no request owns); undefined when no app is left. */
@@ -31,7 +32,7 @@ export function ownerOf(hooks: EscapeHooks, context: RequestContext | undefined)
     const { claim } = watcher;
     if (!context || !claim) continue;
     const claimed = callHook('claiming a request', undefined, () => claim(context.request, context.response), undefined);
-    if (claimed) return { recover: watcher.recover, claim: claimed };
+    if (claimed) return { recover: watcher.recover, claim: claimed, watcher };
   }
-  return first && { recover: first.recover, claim: undefined };
+  return first && { recover: first.recover, claim: undefined, watcher: first };
 }

@@ -1,10 +1,11 @@
 import type { TraceIds } from '../telemetry/trace.js';
-import type { ErrorOrigin, JobInfo, RecoverReport, ReportRequest, SerializedError } from '../types.js';
+import type { ErrorClass, ErrorOrigin, JobInfo, RecoverReport, ReportRequest, SerializedError } from '../types.js';
 
 /** What is known of one error besides the error itself and its trace. */
 export interface ReportFacts {
   origin: ErrorOrigin;
   status: number;
+  errorClass: ErrorClass;
   requestId: string | undefined;
   request: ReportRequest | undefined;
   job: JobInfo | undefined;
@@ -18,6 +19,7 @@ export function buildReport(thrown: unknown, error: SerializedError, ids: TraceI
     origin: facts.origin,
     status: facts.status,
     expose: false,
+    errorClass: facts.errorClass,
     error,
     traceId: ids.traceId,
     spanId: ids.spanId,

@@ -1,5 +1,5 @@
 import { types } from 'node:util';
-import type { NormalizedError } from '../internal-types.js';
+import type { ErrorTraits, NormalizedError } from '../internal-types.js';
 import type { SerializedError } from '../types.js';
 
 /**
@@ -39,12 +39,13 @@ export function normalize(thrown: unknown, stackSize = 4096): NormalizedError {
   try {
     const value = unbox(thrown);
     const seen = new Set<object>();
-    const error = serialize(value, stackSize, seen, 0);
-    if (!isInspectable(value)) return { error, status: undefined, expose: undefined, headers: undefined };
+    const { error, traits } = serialize(value, stackSize, seen, 0);
+    if (!isInspectable(value)) return { error, traits, status: undefined, expose: undefined, headers: undefined };
     const status = readData(value, 'status') ?? readData(value, 'statusCode');
     const expose = readData(value, 'expose');
     return {
       error,
+      traits,
       status: Number.isInteger(status) ? (status as number) : undefined,
       expose: typeof expose === 'boolean' ? expose : undefined,
       headers: readHeaders(readData(value, 'headers')),
@@ -53,6 +54,7 @@ export function normalize(thrown: unknown, stackSize = 4096): NormalizedError {
     // Only reachable through a V8 limit such as a stack overflow: still report something.
     return {
       error: { type: 'unknown', message: 'thrown value could not be read' },
+      traits: noTraits('unknown'),
       status: undefined,
       expose: undefined,
       headers: undefined,
@@ -60,39 +62,74 @@ export function normalize(thrown: unknown, stackSize = 4096): NormalizedError {
   }
 }
 
-function serialize(value: unknown, stackSize: number, seen: Set<object>, depth: number): SerializedError {
-  if (!isInspectable(value)) return primitive(value);
-  if (seen.has(value)) return { type: 'Circular', message: '[Circular]' };
+/** One value of the chain, read: its log shape and what classification needs of it. */
+interface Read {
+  error: SerializedError;
+  traits: ErrorTraits;
+}
+
+function serialize(value: unknown, stackSize: number, seen: Set<object>, depth: number): Read {
+  if (!isInspectable(value)) return withoutTraits(primitive(value));
+  if (seen.has(value)) return withoutTraits({ type: 'Circular', message: '[Circular]' });
   seen.add(value);
 
-  if (isDomException(value)) return domException(value, stackSize);
+  if (isDomException(value)) {
+    const error = domException(value, stackSize);
+    return { error, traits: { ...noTraits(error.type), name: error.type } };
+  }
   const message = readData(value, 'message');
+  const type = typeName(value);
+  const traits = traitsOf(value, type);
   if (!isErrorLike(value) && typeof message !== 'string') {
-    return { type: typeName(value), message: bound(`non-error thrown: ${preview(value)}`, MAX_MESSAGE) };
+    return { error: { type, message: bound(`non-error thrown: ${preview(value)}`, MAX_MESSAGE) }, traits };
   }
 
   const result: SerializedError = {
-    type: typeName(value),
+    type,
     message: typeof message === 'string' ? bound(message, MAX_MESSAGE) : '',
     stack: undefined,
-    code: undefined,
+    code: traits.code,
     cause: undefined,
     aggregateErrors: undefined,
   };
-  const stack = readStack(value);
-  if (typeof stack === 'string' && stackSize > 0) result.stack = truncateBytes(stack, stackSize);
-  const code = readData(value, 'code');
-  if (typeof code === 'string' || typeof code === 'number') result.code = bound(String(code), 128);
+  const stack = stackSize > 0 ? readStack(value) : undefined;
+  if (typeof stack === 'string') result.stack = truncateBytes(stack, stackSize);
   if (depth < MAX_CAUSES && hasData(value, 'cause')) {
-    result.cause = serialize(readData(value, 'cause'), stackSize, seen, depth + 1);
+    const cause = serialize(readData(value, 'cause'), stackSize, seen, depth + 1);
+    result.cause = cause.error;
+    traits.cause = cause.traits;
   }
   const errors = readData(value, 'errors');
   if (Array.isArray(errors) && depth < MAX_CAUSES) {
-    result.aggregateErrors = errors
-      .slice(0, MAX_AGGREGATE)
-      .map((inner) => serialize(inner, stackSize, seen, depth + 1));
+    const inner = errors.slice(0, MAX_AGGREGATE).map((each) => serialize(each, stackSize, seen, depth + 1));
+    result.aggregateErrors = inner.map((read) => read.error);
+    traits.errors = inner.map((read) => read.traits);
   }
-  return result;
+  return { error: result, traits };
+}
+
+/** The data properties classification reads (report/classify.ts): `name`, `code` and the error's own flags. */
+function traitsOf(value: object, type: string): ErrorTraits {
+  const name = readData(value, 'name');
+  const code = readData(value, 'code');
+  return {
+    type,
+    name: typeof name === 'string' ? bound(name, 128) : undefined,
+    code: typeof code === 'string' || typeof code === 'number' ? bound(String(code), 128) : undefined,
+    transient: readData(value, 'transient') === true || readData(value, 'retryable') === true,
+    corruption: readData(value, 'corruption') === true,
+    cause: undefined,
+    errors: undefined,
+  };
+}
+
+/** The traits of a value that says nothing classification reads. */
+export function noTraits(type: string): ErrorTraits {
+  return { type, name: undefined, code: undefined, transient: false, corruption: false, cause: undefined, errors: undefined };
+}
+
+function withoutTraits(error: SerializedError): Read {
+  return { error, traits: noTraits(error.type) };
 }
 
 function isDomException(value: object): value is DOMException {

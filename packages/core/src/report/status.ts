@@ -1,12 +1,24 @@
 import { STATUS_CODES } from 'node:http';
 import type { NormalizedError } from '../internal-types.js';
-import type { ExposeFn, RecoverReport } from '../types.js';
+import type { ErrorClass, ErrorOrigin, ExposeFn, RecoverReport } from '../types.js';
 import { callHook } from '../util/call-hook.js';
 
 /** An error's own `status`/`statusCode` when it is an HTTP error status (400–599), else 500. */
 export function statusOf(normalized: NormalizedError): number {
   const status = normalized.status;
   return status !== undefined && status >= 400 && status <= 599 ? status : 500;
+}
+
+/**
+ * The status once the class is known. A request's error keeps its own 4xx/5xx status; without one, or
+ * when it escaped its request (whatever status it carried: it is a crash), a transient error is a 503
+ * (retry later) and anything else a 500. Corruption is a 500 whatever it says: the process is restarting.
+ */
+export function statusByClass(normalized: NormalizedError, origin: ErrorOrigin, errorClass: ErrorClass): number {
+  if (errorClass === 'corruption') return 500;
+  const own = statusOf(normalized);
+  if (origin === 'handler' && normalized.status === own) return own;
+  return errorClass === 'transient' ? 503 : 500;
 }
 
 /**

@@ -33,6 +33,14 @@ export function isSafeHeaderValue(value: string): boolean {
 }
 
 /**
+ * `Retry-After` for a transient error's 503: a whole number of seconds drawn uniformly from
+ * [`seconds`, 1.5 × `seconds`], so a fleet of clients told to come back does not come back in step.
+ */
+export function jitteredRetryAfter(seconds: number): string {
+  return String(seconds + Math.floor(Math.random() * (Math.floor(seconds / 2) + 1)));
+}
+
+/**
  * The headers of an error answer: the error's own (http-errors `headers`, such as `WWW-Authenticate` or
  * `Retry-After`) when their names and values are safe and not recover's, then the body's, the safety
  * headers, and the ids that let a client quote the failure.

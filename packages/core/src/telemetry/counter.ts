@@ -1,12 +1,14 @@
 import type { Counter, MeterProvider } from '@opentelemetry/api';
 import { CLIENT_CLOSED } from '../report/client-gone.js';
 import type { RecoverReport } from '../types.js';
-import type { OtelApi } from './otel.js';
+import { otelApi, type OtelApi } from './otel.js';
 
 /** Name of the counter every reported error increments. */
 export const ERROR_COUNTER = 'recover.errors';
 /** Name of the counter for requests whose client closed the connection (499): not errors of ours. */
 export const CLIENT_CLOSED_COUNTER = 'recover.client_closed';
+/** Name of the counter of route quarantines opened and closed (option `quarantine`), by `state`. */
+export const QUARANTINE_COUNTER = 'recover.quarantine';
 
 const counters = new Map<string, { provider: MeterProvider; counter: Counter }>();
 
@@ -15,6 +17,7 @@ export function countReport(api: OtelApi, report: RecoverReport): void {
   const attributes = {
     'error.type': report.error.type,
     'http.response.status_code': report.status,
+    'recover.error_class': report.errorClass,
     ...(report.request?.route === undefined ? {} : { 'http.route': report.request.route }),
     'recover.origin': report.origin,
     ...(report.job === undefined ? {} : { 'job.name': report.job.name }),
@@ -26,12 +29,20 @@ export function countReport(api: OtelApi, report: RecoverReport): void {
   }
 }
 
+/** Counts a route quarantine opening or closing. Throws only if the OpenTelemetry SDK throws. */
+export function countQuarantine(state: 'open' | 'closed', method: string, route: string): void {
+  const api = otelApi();
+  if (!api) return;
+  const attributes = { state, 'http.request.method': method, 'http.route': route };
+  counterFor(api, QUARANTINE_COUNTER, 'Route quarantines opened and closed, by state, method and route.', '{transition}').add(1, attributes);
+}
+
 /** A counter, made again if the application registered a meter provider after our first use of it. */
-function counterFor(api: OtelApi, name: string, description: string): Counter {
+function counterFor(api: OtelApi, name: string, description: string, unit = '{request}'): Counter {
   const provider = api.metrics.getMeterProvider();
   let entry = counters.get(name);
   if (entry?.provider !== provider) {
-    entry = { provider, counter: provider.getMeter('@recover/core').createCounter(name, { description, unit: '{request}' }) };
+    entry = { provider, counter: provider.getMeter('@recover/core').createCounter(name, { description, unit }) };
     counters.set(name, entry);
   }
   return entry.counter;

@@ -15,5 +15,6 @@ export function recordOnSpan(api: OtelApi, report: RecoverReport, span: Span): v
   const { type, message, stack } = report.error;
   span.recordException({ name: type, message, ...(stack === undefined ? {} : { stack }) });
   span.setAttribute('error.type', type);
+  span.setAttribute('recover.error_class', report.errorClass);
   if (report.status >= 500) span.setStatus({ code: api.SpanStatusCode.ERROR, message: type });
 }
