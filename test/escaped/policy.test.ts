@@ -58,7 +58,7 @@ for (const framework of frameworks) {
 
 describe('a restart with a log storm in progress', () => {
   it("writes the pending 'suppressed K similar' line before it exits, and never suppresses the fatal line", async () => {
-    const child = await startChild('express', { RECOVER_BUDGET: '12', RECOVER_DRAIN_TIMEOUT: String(DRAIN_TIMEOUT) });
+    const child = await startChild('express', { RECOVER_BUDGET: '12', RECOVER_DRAIN_TIMEOUT: String(DRAIN_TIMEOUT), RECOVER_QUARANTINE: 'false' });
     for (let i = 0; i < 12; i++) assert.equal((await send(`${child.url}/escape/promise`)).status, 500);
     const requestId = randomUUID();
     assert.equal((await send(`${child.url}/escape/promise`, { 'x-request-id': requestId })).status, 500);
@@ -88,8 +88,8 @@ describe("process 'restart' with broken telemetry", () => {
 });
 
 describe("process 'keep-serving': the crash budget", () => {
-  it('survives escapes up to the budget, then drains and exits on the one beyond it', async () => {
-    const child = await startChild('express', { RECOVER_BUDGET: '2', RECOVER_DRAIN_TIMEOUT: String(DRAIN_TIMEOUT) });
+  it('without route quarantine: survives escapes up to the budget, then drains and exits on the one beyond it', async () => {
+    const child = await startChild('express', { RECOVER_BUDGET: '2', RECOVER_DRAIN_TIMEOUT: String(DRAIN_TIMEOUT), RECOVER_QUARANTINE: 'false' });
     for (let i = 0; i < 2; i++) {
       const requestId = randomUUID();
       const response = await send(`${child.url}/escape/promise`, { 'x-request-id': requestId });
