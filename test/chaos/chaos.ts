@@ -1,7 +1,7 @@
 // Chaos driver: for each framework, starts test/chaos/server.ts in a child process and sends a seeded mix
 // of failing requests over loopback at a fixed concurrency, then checks every answer and every log line.
-// Usage: node --import tsx test/chaos/chaos.ts [--count N] [--seed N] [--frameworks express,fastify]
-// env: CHAOS_COUNT (default 100000 per framework), CHAOS_SEED, CHAOS_FRAMEWORKS.
+// Usage: node --import tsx test/chaos/chaos.ts [--count N] [--seed N] [--frameworks express,fastify] [--mixes crash,quarantine]
+// env: CHAOS_COUNT (default 100000 per framework and mix), CHAOS_SEED, CHAOS_FRAMEWORKS, CHAOS_MIXES.
 // Exits non-zero on any violation, naming it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Agent, request as httpRequest } from 'node:http';
@@ -9,10 +9,11 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { LogLine } from '../support/capture.js';
 import { send } from '../support/http.js';
-import { HUGE_MARK, KINDS, SECRET, type Kind } from './kinds.js';
+import { CHAOS_QUARANTINE, HUGE_MARK, MIXES, SECRET, type Kind, type MixName } from './kinds.js';
 
 const SERVER = fileURLToPath(new URL('./server.ts', import.meta.url));
 export const ALL_FRAMEWORKS = ['express', 'express4', 'fastify', 'koa', 'koa2'] as const;
+export const ALL_MIXES: readonly MixName[] = ['crash', 'quarantine'];
 export const DEFAULT_SEED = 0xc4a05;
 const DEFAULT_COUNT = 100_000;
 const REQUEST_TIMEOUT = 5000;
@@ -26,12 +27,14 @@ export interface ChaosOptions {
   seed: number;
   concurrency?: number;
   frameworks?: readonly string[];
+  mixes?: readonly MixName[];
   /** Progress lines go here (default: none). */
   log?: (line: string) => void;
 }
 
 export interface FrameworkResult {
   framework: string;
+  mix: MixName;
   sent: number;
   /** Requests answered with their kind's expected status (and, for broken kinds, then cut off). */
   asExpected: number;
@@ -53,6 +56,11 @@ export interface FrameworkResult {
   traced: number;
   /** 5xx bodies with a stack frame, an internal message or the huge message. */
   leaks: number;
+  /** The flaky route's answers: 200 (it worked), 500 (it escaped), 503 (quarantined, handler not run). */
+  flaky: { ok: number; escaped: number; heldBack: number };
+  /** Quarantine lines: openings and closings of the flaky route. */
+  opened: number;
+  closed: number;
   rssBefore: number;
   rssAfter: number;
   violations: string[];
@@ -86,6 +94,7 @@ interface Outcome {
   aborted: boolean;
   body: string;
   requestIdHeader: string | undefined;
+  retryAfter: string | undefined;
   connectionClose: boolean;
   error: string | undefined;
 }
@@ -94,7 +103,7 @@ interface Outcome {
 function fire(agent: Agent, base: string, kind: Kind, id: string): Promise<Outcome> {
   return new Promise((resolve) => {
     let settled = false;
-    const outcome: Outcome = { status: 0, broken: false, hung: false, aborted: false, body: '', requestIdHeader: undefined, connectionClose: false, error: undefined };
+    const outcome: Outcome = { status: 0, broken: false, hung: false, aborted: false, body: '', requestIdHeader: undefined, retryAfter: undefined, connectionClose: false, error: undefined };
     const finish = (changes: Partial<Outcome>) => {
       if (settled) return;
       settled = true;
@@ -106,6 +115,7 @@ function fire(agent: Agent, base: string, kind: Kind, id: string): Promise<Outco
       const echoed = res.headers['x-request-id'];
       outcome.requestIdHeader = typeof echoed === 'string' ? echoed : undefined;
       outcome.connectionClose = res.headers.connection?.toLowerCase() === 'close';
+      outcome.retryAfter = res.headers['retry-after'];
       if (kind.clientAborts) {
         res.once('data', () => {
           req.destroy();
@@ -140,9 +150,9 @@ interface Server {
   stderrSecrets: number;
 }
 
-/** Starts the chaos server of `framework`; each stdout line goes to `onLine`. */
-async function startServer(framework: string, onLine: (line: LogLine) => void): Promise<Server> {
-  const child = spawn(process.execPath, ['--import', 'tsx', SERVER, framework], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts the chaos server of `framework` for `mix`; each stdout line goes to `onLine`. */
+async function startServer(framework: string, mix: MixName, onLine: (line: LogLine) => void): Promise<Server> {
+  const child = spawn(process.execPath, ['--import', 'tsx', SERVER, framework, mix], { stdio: ['ignore', 'pipe', 'pipe'] });
   const server: Server = { child, base: '', exits: 0, stderr: '', stderrSecrets: 0 };
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (chunk: string) => {
@@ -190,26 +200,37 @@ class Tally {
   }
 }
 
-async function runFramework(framework: string, options: Required<Omit<ChaosOptions, 'log' | 'frameworks'>>): Promise<FrameworkResult> {
+async function runFramework(framework: string, mix: MixName, options: Required<Omit<ChaosOptions, 'log' | 'frameworks' | 'mixes'>>): Promise<FrameworkResult> {
   const { count, seed, concurrency } = options;
+  const kinds = MIXES[mix];
   const tally = new Tally();
   const result: FrameworkResult = {
-    framework, sent: 0, asExpected: 0, broken: 0, brokenExpected: 0, resetBeforeHeaders: 0, hung: 0, exits: 0, reports: 0, crashes: 0, abortReports: 0, aborts: 0,
-    reportLines: 0, traced: 0, leaks: 0, rssBefore: 0, rssAfter: 0, violations: [],
+    framework, mix, sent: 0, asExpected: 0, broken: 0, brokenExpected: 0, resetBeforeHeaders: 0, hung: 0, exits: 0, reports: 0, crashes: 0, abortReports: 0, aborts: 0,
+    reportLines: 0, traced: 0, leaks: 0, flaky: { ok: 0, escaped: 0, heldBack: 0 }, opened: 0, closed: 0, rssBefore: 0, rssAfter: 0, violations: [],
   };
   // requestId → kind, for requests whose report line has not arrived yet; deleted when matched.
   const expected = new Map<string, Kind>();
   let outstanding = 0; // entries of `expected` that must be matched (client aborts may log nothing)
+  // requestId → what the flaky route answered (once known) and how many report lines it got: one for a 500, none else.
+  const flaky = new Map<string, { status: number | undefined; lines: number }>();
+  const quarantine = quarantineTally(tally, result);
 
   const onLine = (line: LogLine) => {
     if (!('err' in line)) {
-      if (line.level >= 40) tally.add('unexpected warn/error line', JSON.stringify(line).slice(0, 300));
+      if (line.quarantine !== undefined) quarantine(line);
+      else if (line.level >= 40) tally.add('unexpected warn/error line', JSON.stringify(line).slice(0, 300));
       return;
     }
     result.reportLines++;
     if (typeof line.trace_id === 'string' && TRACE_ID.test(line.trace_id)) result.traced++;
     else tally.add('report line without a 32-hex trace_id', String(line.trace_id));
     const id = typeof line.requestId === 'string' ? line.requestId : '';
+    const flakyEntry = flaky.get(id);
+    if (flakyEntry) {
+      flakyEntry.lines++;
+      if (line.level !== 50 || (line.origin !== 'uncaughtException' && line.origin !== 'unhandledRejection')) tally.add('flaky-escape: report at level/origin', `${line.level} ${String(line.origin)}`);
+      return;
+    }
     const kind = expected.get(id);
     if (!kind) {
       tally.add('report line for no pending crash (duplicate, healthy or unowned)', JSON.stringify(line).slice(0, 300));
@@ -226,9 +247,11 @@ async function runFramework(framework: string, options: Required<Omit<ChaosOptio
     const originOk = kind.escapes ? origin === 'uncaughtException' || origin === 'unhandledRejection' : origin === 'handler';
     if (!originOk) tally.add(`${kind.name}: report with origin ${String(origin)}`, id);
     if (kind.clientAborts && line.responseStatus !== 499) tally.add(`${kind.name}: report with status ${String(line.responseStatus)}`, id);
+    const errorClass = kind.retryAfter ? 'transient' : kind.clientAborts ? 'transient' : 'bug';
+    if (line.errorClass !== errorClass) tally.add(`${kind.name}: errorClass ${String(line.errorClass)}, expected ${errorClass}`, id);
   };
 
-  const server = await startServer(framework, onLine);
+  const server = await startServer(framework, mix, onLine);
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   try {
     result.rssBefore = await rssOf(server.base);
@@ -239,6 +262,11 @@ async function runFramework(framework: string, options: Required<Omit<ChaosOptio
       if (outcome.hung) {
         result.hung++;
         tally.add(`${kind.name}: not settled within ${REQUEST_TIMEOUT} ms`, id);
+        return;
+      }
+      if (kind.quarantinable) {
+        checkFlaky(kind, id, outcome, result, tally);
+        (flaky.get(id) as { status: number | undefined }).status = outcome.status;
         return;
       }
       if (kind.broken) {
@@ -269,14 +297,16 @@ async function runFramework(framework: string, options: Required<Omit<ChaosOptio
       if (kind.detail !== undefined && !outcome.body.includes(kind.detail)) tally.add(`${kind.name}: exposed detail missing from body`, outcome.body.slice(0, 200));
       if (outcome.status >= 400 && outcome.requestIdHeader !== id) tally.add(`${kind.name}: x-request-id not echoed`, `${id} → ${String(outcome.requestIdHeader)}`);
       if (kind.escapes && !outcome.connectionClose) tally.add(`${kind.name}: escaped crash answered without Connection: close`, id);
+      if (kind.retryAfter && !/^[5-7]$/.test(outcome.retryAfter ?? '')) tally.add(`${kind.name}: Retry-After ${String(outcome.retryAfter)}, expected 5 to 7`, id);
     };
 
     const worker = async () => {
       while (next < count) {
         const index = next++;
-        const kind = KINDS[Math.floor(random() * KINDS.length)] as Kind;
-        const id = `${framework}-${seed}-${index}`;
-        if (kind.reports === 1) {
+        const kind = kinds[Math.floor(random() * kinds.length)] as Kind;
+        const id = `${framework}-${mix}-${seed}-${index}`;
+        if (kind.quarantinable) flaky.set(id, { status: undefined, lines: 0 });
+        else if (kind.reports === 1) {
           expected.set(id, kind);
           if (kind.clientAborts) result.aborts++;
           else {
@@ -291,12 +321,20 @@ async function runFramework(framework: string, options: Required<Omit<ChaosOptio
     await Promise.all(Array.from({ length: concurrency }, worker));
 
     // Report lines are written before or right after the answer; give the pipe a moment, then one more.
+    const flakyWaiting = () => [...flaky.values()].some((entry) => entry.status === 500 && entry.lines === 0);
     const deadline = Date.now() + 5000;
-    while (outstanding > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    while ((outstanding > 0 || flakyWaiting()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
     await new Promise((resolve) => setTimeout(resolve, 300));
     result.rssAfter = await rssOf(server.base);
     for (const [id, kind] of expected) {
       if (!kind.clientAborts) tally.add(`${kind.name}: no report line`, id);
+    }
+    for (const [id, { status, lines }] of flaky) {
+      if (status === 500) {
+        result.crashes++;
+        if (lines === 1) result.reports++;
+      }
+      if (lines !== (status === 500 ? 1 : 0)) tally.add(`flaky-escape: ${lines} report lines for a ${String(status)}`, id);
     }
 
     const healthy = await send(`${server.base}/chaos/healthy`);
@@ -320,29 +358,76 @@ async function runFramework(framework: string, options: Required<Omit<ChaosOptio
   return result;
 }
 
+/** The flaky route's answer: 200 (it worked), 500 (it escaped) or 503 (quarantined), each as it must be. */
+function checkFlaky(kind: Kind, id: string, outcome: Outcome, result: FrameworkResult, tally: Tally): void {
+  const { status } = outcome;
+  if (outcome.broken || (status !== 200 && status !== 500 && status !== 503)) {
+    tally.add(`${kind.name}: status ${status}${outcome.broken ? ' (broken)' : ''}, expected 200, 500 or 503`, `${id} ${outcome.error ?? ''}`);
+    return;
+  }
+  result.asExpected++;
+  if (status === 200) result.flaky.ok++;
+  else if (status === 500) {
+    result.flaky.escaped++;
+    if (!outcome.connectionClose) tally.add(`${kind.name}: escaped crash answered without Connection: close`, id);
+  } else {
+    result.flaky.heldBack++;
+    const seconds = Number(outcome.retryAfter);
+    const most = Math.ceil((CHAOS_QUARANTINE.cooldown * 2 ** 12) / 1000);
+    if (!Number.isInteger(seconds) || seconds < 1 || seconds > most) tally.add(`${kind.name}: quarantined 503 with Retry-After ${String(outcome.retryAfter)}`, id);
+    if (!outcome.body.startsWith('{"type":"about:blank","title":"Service Unavailable","status":503')) tally.add(`${kind.name}: quarantined 503 body`, outcome.body.slice(0, 200));
+  }
+  if (status >= 500 && (STACK_FRAME.test(outcome.body) || outcome.body.includes(SECRET))) {
+    result.leaks++;
+    tally.add(`${kind.name}: 5xx body leaks a stack frame or an internal message`, outcome.body.slice(0, 200));
+  }
+  if (status >= 500 && outcome.requestIdHeader !== id) tally.add(`${kind.name}: x-request-id not echoed`, `${id} → ${String(outcome.requestIdHeader)}`);
+}
+
+/** Checks each quarantine line: the flaky route's, at warn, opening and closing in turn. */
+function quarantineTally(tally: Tally, result: FrameworkResult): (line: LogLine) => void {
+  let open = false;
+  return (line) => {
+    const { state, route } = line.quarantine as { state?: unknown; route?: unknown };
+    if (line.level !== 40 || route !== '/chaos/flaky-escape') tally.add('quarantine line at the wrong level or for the wrong route', JSON.stringify(line).slice(0, 300));
+    if (state === 'open') {
+      result.opened++;
+      // A trial request that escaped opens the route again: open twice in a row, no closing between.
+      open = true;
+    } else if (state === 'closed') {
+      if (!open) tally.add('quarantine closed while not open', JSON.stringify(line).slice(0, 300));
+      result.closed++;
+      open = false;
+    } else tally.add('quarantine line with no state', JSON.stringify(line).slice(0, 300));
+  };
+}
+
 export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const concurrency = options.concurrency ?? 64;
   const frameworks = options.frameworks ?? ALL_FRAMEWORKS;
   const results: FrameworkResult[] = [];
-  for (const framework of frameworks) {
-    const started = Date.now();
-    const result = await runFramework(framework, { count: options.count, seed: options.seed, concurrency });
-    options.log?.(`${framework}: ${result.sent} requests in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    results.push(result);
+  for (const mix of options.mixes ?? ALL_MIXES) {
+    for (const framework of frameworks) {
+      const started = Date.now();
+      const result = await runFramework(framework, mix, { count: options.count, seed: options.seed, concurrency });
+      options.log?.(`${framework} (${mix}): ${result.sent} requests in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      results.push(result);
+    }
   }
   return { seed: options.seed, count: options.count, concurrency, results, violations: results.flatMap((result) => result.violations) };
 }
 
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 
-/** The result as a Markdown table, one row per framework. */
+/** The result as a Markdown table, one row per framework and mix. */
 export function formatTable(chaos: ChaosResult): string {
   const header = [
-    'framework', 'sent', 'expected status', 'broken (after headers/stream)', 'hung', 'exits',
-    'report lines per crash', 'client-abort 499 lines', 'trace_id ok', '5xx leaks', 'RSS before → after', 'violations',
+    'framework', 'mix', 'sent', 'expected status', 'broken (after headers/stream)', 'hung', 'exits',
+    'report lines per crash', 'client-abort 499 lines', 'trace_id ok', '5xx leaks', 'flaky route 200 / 500 / 503', 'quarantines opened / closed', 'RSS before → after', 'violations',
   ];
   const rows = chaos.results.map((r) => [
     r.framework,
+    r.mix,
     String(r.sent),
     `${r.asExpected}/${r.sent}`,
     `${r.broken}/${r.brokenExpected} (${r.resetBeforeHeaders} reset before headers)`,
@@ -352,6 +437,8 @@ export function formatTable(chaos: ChaosResult): string {
     `${r.abortReports}/${r.aborts}`,
     `${r.traced}/${r.reportLines}`,
     String(r.leaks),
+    r.mix === 'quarantine' ? `${r.flaky.ok} / ${r.flaky.escaped} / ${r.flaky.heldBack}` : '–',
+    r.mix === 'quarantine' ? `${r.opened} / ${r.closed}` : '–',
     `${mb(r.rssBefore)} → ${mb(r.rssAfter)}`,
     String(r.violations.length),
   ]);
@@ -375,8 +462,13 @@ async function main(): Promise<void> {
   const seed = integerOf(argument('seed') ?? process.env.CHAOS_SEED, DEFAULT_SEED, 'seed');
   const list = argument('frameworks') ?? process.env.CHAOS_FRAMEWORKS;
   const frameworks = list === undefined ? ALL_FRAMEWORKS : list.split(',').filter((name) => name !== '');
-  console.log(`chaos: seed ${seed} (0x${seed.toString(16)}), ${count} requests per framework, concurrency 64, ${KINDS.length} kinds, node ${process.version}`);
-  const chaos = await runChaos({ count, seed, frameworks, log: (line) => { console.log(line); } });
+  const mixList = argument('mixes') ?? process.env.CHAOS_MIXES;
+  const mixes = mixList === undefined ? ALL_MIXES : (mixList.split(',').filter((name) => name !== '') as MixName[]);
+  const unknown = mixes.find((name) => !ALL_MIXES.includes(name));
+  if (unknown !== undefined) throw new TypeError(`unknown mix ${unknown}; known: ${ALL_MIXES.join(', ')}`);
+  const kinds = mixes.map((name) => `${name} ${MIXES[name].length} kinds`).join(', ');
+  console.log(`chaos: seed ${seed} (0x${seed.toString(16)}), ${count} requests per framework and mix, concurrency 64, ${kinds}, node ${process.version}`);
+  const chaos = await runChaos({ count, seed, frameworks, mixes, log: (line) => { console.log(line); } });
   console.log(`\n${formatTable(chaos)}\n`);
   if (chaos.violations.length > 0) {
     console.log(`FAIL: ${chaos.violations.length} kinds of violation`);

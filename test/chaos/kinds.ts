@@ -21,6 +21,14 @@ export interface Kind {
   clientAborts: boolean;
   /** Text an exposed 4xx shows in its body. */
   detail?: string;
+  /** A transient error's 503: `Retry-After` is whole seconds in [5, 7] (option `retryAfter`, default 5). */
+  retryAfter?: boolean;
+  /**
+   * The route fails for a while, then recovers, and may be quarantined meanwhile: each request is answered
+   * 200 (the handler ran and did not fail, no report), 500 (it escaped: one report, `Connection: close`) or
+   * 503 (the route is quarantined: the handler did not run, no report, `Retry-After`).
+   */
+  quarantinable?: boolean;
 }
 
 export type KindName =
@@ -47,11 +55,22 @@ export type KindName =
   | 'stream-error'
   | 'client-abort'
   | 'huge-message'
-  | 'huge-stack';
+  | 'huge-stack'
+  | 'transient-fetch'
+  | 'transient-escape'
+  | 'flaky-escape';
+
+/**
+ * The two mixes the driver sends, each to its own server process. `crash`: every way of failing, route
+ * quarantine off, so each escape is answered on its request however often its route escapes. `quarantine`:
+ * recover's defaults (a crash budget of 5) with a short quarantine, a storm of transient errors and a route
+ * that escapes in bursts, beside a healthy route that must answer 200 throughout.
+ */
+export type MixName = 'crash' | 'quarantine';
 
 const crash = { status: 500, reports: 1, level: 50, escapes: false, broken: false, clientAborts: false } as const;
 
-export const KINDS: readonly Kind[] = [
+export const CRASH_KINDS: readonly Kind[] = [
   { ...crash, name: 'healthy', status: 200, reports: 0, level: 0 },
   { ...crash, name: 'sync-throw' },
   { ...crash, name: 'async-reject' },
@@ -77,3 +96,18 @@ export const KINDS: readonly Kind[] = [
   { ...crash, name: 'huge-message' },
   { ...crash, name: 'huge-stack' },
 ];
+
+export const QUARANTINE_KINDS: readonly Kind[] = [
+  { ...crash, name: 'healthy', status: 200, reports: 0, level: 0 },
+  { ...crash, name: 'transient-fetch', status: 503, level: 40, retryAfter: true },
+  { ...crash, name: 'transient-escape', status: 503, level: 40, retryAfter: true, escapes: true },
+  { ...crash, name: 'flaky-escape', escapes: true, quarantinable: true },
+];
+
+export const MIXES: Record<MixName, readonly Kind[]> = { crash: CRASH_KINDS, quarantine: QUARANTINE_KINDS };
+
+/** The flaky route fails during the first half of every period, and recovers in the second. */
+export const FLAKY_PERIOD = 2000;
+
+/** The quarantine mix's option `quarantine`: short, so the flaky route opens and closes many times in a run. */
+export const CHAOS_QUARANTINE = { after: 3, window: 1000, cooldown: 200 } as const;

@@ -1,10 +1,10 @@
 // The chaos suite's server: one route per way of failing, in its own process, with recover set up the
-// one-line way. Usage: node --import tsx test/chaos/server.ts <express|express4|fastify|koa|koa2>
+// one-line way. Usage: node --import tsx test/chaos/server.ts <express|express4|fastify|koa|koa2> [crash|quarantine]
 // It prints pino lines on stdout (synchronously), the first one `{"msg":"listening","port":N}`.
-// Routes: GET /chaos/<kind> for every kind in KINDS (kinds.ts), GET /rss (the process's RSS in bytes).
+// Routes: GET /chaos/<kind> for every kind of the mix (kinds.ts), GET /rss (the process's RSS in bytes).
 import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import Router from '@koa/router';
@@ -19,11 +19,28 @@ import type { RecoverOptions } from '@recover/core';
 import { bindToRequest, recover as recoverExpress } from '@recover/express';
 import recoverFastify from '@recover/fastify';
 import { recover as recoverKoa } from '@recover/koa';
-import { HUGE_MARK, KINDS, SECRET, type KindName } from './kinds.js';
+import { CHAOS_QUARANTINE, FLAKY_PERIOD, HUGE_MARK, MIXES, SECRET, type KindName, type MixName } from './kinds.js';
 
 const framework = process.argv[2];
+const mix = (process.argv[3] ?? 'crash') as MixName;
+const KINDS = MIXES[mix];
 const logger = pino(pino.destination({ dest: 1, sync: true }));
-const options: RecoverOptions = { logger, budget: 1_000_000, logLimit: false };
+// crash: every escape answered on its own request, however often its route escapes. quarantine: recover's
+// defaults (a crash budget of 5: the storm must not spend it) with a short quarantine.
+const options: RecoverOptions = mix === 'crash' ? { logger, budget: 1_000_000, logLimit: false, quarantine: false } : { logger, logLimit: false, quarantine: CHAOS_QUARANTINE };
+
+/** A loopback port nothing listens on: bound, then closed. */
+const closedPort = await new Promise<number>((resolve) => {
+  const probe = createServer().listen(0, '127.0.0.1', () => {
+    const { port } = probe.address() as AddressInfo;
+    probe.close(() => { resolve(port); });
+  });
+});
+
+/** The flaky route fails in the first half of each period: its breaker opens, then closes once it recovers. */
+const flakyFails = () => Date.now() % FLAKY_PERIOD < FLAKY_PERIOD / 2;
+/** Whether the kind's handler answers by itself: the healthy route, and the flaky one while it works. */
+const answersOk = (name: KindName) => name === 'healthy' || (name === 'flaky-escape' && !flakyFails());
 
 // Built once: a 1 MB message, and a 1 MB stack of plausible frames that name internal paths.
 const HUGE_MESSAGE = `${SECRET} ${HUGE_MARK} `.repeat(Math.ceil(1024 * 1024 / (SECRET.length + HUGE_MARK.length + 2)));
@@ -127,6 +144,9 @@ const RUN: Record<KindName, (res: ServerResponse, id: string) => unknown> = {
   },
   'huge-message': () => { throw new Error(HUGE_MESSAGE); },
   'huge-stack': () => { throw Object.assign(new Error(`${SECRET} huge stack`), { stack: HUGE_STACK }); },
+  'transient-fetch': async () => { await fetch(`http://127.0.0.1:${closedPort}/${SECRET}`); },
+  'transient-escape': (_res, id) => setTimeout(() => { throw Object.assign(new Error(`${SECRET} upstream reset ${id}`), { code: 'ECONNRESET' }); }, 1),
+  'flaky-escape': (_res, id) => setTimeout(() => { throw new Error(`${SECRET} flaky escaped ${id}`); }, 1),
 };
 
 const idOf = (header: string | string[] | undefined) => String(header);
@@ -144,7 +164,7 @@ switch (framework) {
     for (const kind of KINDS) {
       const run = RUN[kind.name];
       app.get(`/chaos/${kind.name}`, (req, res) => {
-        if (kind.name === 'healthy') { res.json({ ok: true }); return undefined; }
+        if (answersOk(kind.name)) { res.json({ ok: true }); return undefined; }
         return run(res, idOf(req.headers['x-request-id']));
       });
     }
@@ -159,7 +179,7 @@ switch (framework) {
     for (const kind of KINDS) {
       const run = RUN[kind.name];
       app.get(`/chaos/${kind.name}`, (request, reply) => {
-        if (kind.name === 'healthy') return { ok: true };
+        if (answersOk(kind.name)) return { ok: true };
         const result = run(reply.raw, idOf(request.headers['x-request-id']));
         // An escaped error's reply is left pending, like a handler waiting on the work that fails.
         return kind.escapes ? reply : result;
@@ -178,7 +198,7 @@ switch (framework) {
     for (const kind of KINDS) {
       const run = RUN[kind.name];
       router.get(`/chaos/${kind.name}`, async (ctx) => {
-        if (kind.name === 'healthy') { ctx.body = { ok: true }; return; }
+        if (answersOk(kind.name)) { ctx.body = { ok: true }; return; }
         await Promise.resolve(run(ctx.res, idOf(ctx.get('x-request-id'))));
         if (kind.escapes) await new Promise(() => {}); // waits for work that will never report back
         ctx.respond = false; // the response was written on ctx.res
