@@ -1,9 +1,18 @@
+import { createServer } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import express from 'express';
 import createError from 'http-errors';
 import { pino } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { accessLogLevel, recover } from '@recover/express';
+
+// A loopback port nothing listens on (bound at startup, then closed): the inventory service that is down.
+const downPort = await new Promise((resolve) => {
+  const probe = createServer().listen(0, '127.0.0.1', () => {
+    const { port } = probe.address();
+    probe.close(() => resolve(port));
+  });
+});
 
 const logger = pino({ name: 'example-express' });
 const app = express();
@@ -49,7 +58,28 @@ app.get('/timer-crash', () => {
   }, 10);
 });
 
-app.use(recover()); // the one line: after the routes
+// A dependency that is down: a transient error, answered 503 with Retry-After.
+app.get('/upstream', async (_req, res) => {
+  const response = await fetch(`http://127.0.0.1:${downPort}/inventory`);
+  res.json(await response.json());
+});
+
+// Escapes its request the first three times (a cache refresh in a timer), then works: the third escape
+// quarantines the route, which answers 503 without running until the cooldown is over.
+let flakyFailures = 0;
+app.get('/flaky', (_req, res) => {
+  if (flakyFailures >= 3) {
+    res.json({ ok: true });
+    return;
+  }
+  flakyFailures += 1;
+  setTimeout(() => {
+    throw new Error('cache refresh failed after the handler returned');
+  }, 10);
+});
+
+// The one line: after the routes. A 2 s quarantine (the default is 30 s) so the demo sees the route return.
+app.use(recover({ quarantine: { cooldown: 2_000 } }));
 
 const port = Number(process.env.PORT ?? 3000);
 const server = app.listen(port, '127.0.0.1', () => {

@@ -1,13 +1,24 @@
+import { createServer } from 'node:net';
 import Router from '@koa/router';
 import createError from 'http-errors';
 import Koa from 'koa';
 import { pino } from 'pino';
 import { recover } from '@recover/koa';
 
+// A loopback port nothing listens on (bound at startup, then closed): the inventory service that is down.
+const downPort = await new Promise((resolve) => {
+  const probe = createServer().listen(0, '127.0.0.1', () => {
+    const { port } = probe.address();
+    probe.close(() => resolve(port));
+  });
+});
+
 const logger = pino({ name: 'example-koa' });
 const app = new Koa();
 
-app.use(recover({ logger })); // the one line: first in the stack, so it wraps everything below
+// The one line: first in the stack, so it wraps everything below. A 2 s quarantine (the default is 30 s)
+// so the demo sees a quarantined route return.
+app.use(recover({ logger, quarantine: { cooldown: 2_000 } }));
 
 const router = new Router();
 router.get('/', (ctx) => {
@@ -38,6 +49,25 @@ router.get('/timer-crash', async () => {
   // Escapes the request: no framework sees it. recover traces it back to this request and answers 500.
   setTimeout(() => {
     throw new Error('retry timer fired after the socket was released');
+  }, 10);
+  await new Promise(() => {}); // waits for a reply that never comes
+});
+// A dependency that is down: a transient error, answered 503 with Retry-After.
+router.get('/upstream', async (ctx) => {
+  const response = await fetch(`http://127.0.0.1:${downPort}/inventory`);
+  ctx.body = await response.json();
+});
+// Escapes its request the first three times (a cache refresh in a timer), then works: the third escape
+// quarantines the route, which answers 503 without running until the cooldown is over.
+let flakyFailures = 0;
+router.get('/flaky', async (ctx) => {
+  if (flakyFailures >= 3) {
+    ctx.body = { ok: true };
+    return;
+  }
+  flakyFailures += 1;
+  setTimeout(() => {
+    throw new Error('cache refresh failed after the handler returned');
   }, 10);
   await new Promise(() => {}); // waits for a reply that never comes
 });
