@@ -18,8 +18,9 @@
 //   recover-nolimit  native's logging set-up + recover with `logLimit: false` (every error logged in full, like
 //                    native); Express and Koa: `logger` pino to <dir>/pino.log; Fastify: through request.log
 //   recover-limit    the same with recover's default `logLimit` (10 full reports per kind per 10 s, then a summary)
-//   recover-escape   recover-limit + `budget: 1_000_000, window: 1000`: the crash budget is never spent,
-//                    so the process keeps serving however many errors escape
+//   recover-escape   recover-limit + `budget: 1_000_000, window: 1000, quarantine: false`: the crash budget
+//                    is never spent and the route never quarantined, so every escape is answered 500
+//                    and the process keeps serving however many errors escape
 //   recover-memory   recover-limit, but Fastify's own per-request access lines are off (its logger stays on, so
 //                    recover still logs through request.log): the memory measure is about what recover retains,
 //                    and a million asynchronous access-log writes grow the allocator's arenas by themselves
@@ -52,7 +53,7 @@ function recoverOptions(withLogger) {
   const options = {};
   if (withLogger) options.logger = pino(fileDestination());
   if (variant === 'recover-nolimit') options.logLimit = false;
-  if (variant === 'recover-escape') Object.assign(options, { budget: 1_000_000, window: 1000 });
+  if (variant === 'recover-escape') Object.assign(options, { budget: 1_000_000, window: 1000, quarantine: false });
   return options;
 }
 
