@@ -42,7 +42,7 @@ for (const framework of frameworks) {
       }
     });
 
-    it('a corruption error answers 500, logs fatal, lets an in-flight request finish and exits 1, whatever the budget', async () => {
+    it('a corruption error answers 500, logs fatal, lets an in-flight request finish and exits 1, whatever the budget', { timeout: 20_000 }, async () => {
       const child = await startChild(framework, { RECOVER_BUDGET: '1000', RECOVER_DRAIN_TIMEOUT: String(DRAIN_TIMEOUT) });
       const inFlight = send(`${child.url}/slow?ms=400`);
       await sleep(50);
@@ -63,7 +63,7 @@ for (const framework of frameworks) {
 }
 
 describe('classes of error: escaped corruption', () => {
-  it('an escaped corruption error restarts at once, whatever the budget and the route quarantine', async () => {
+  it('an escaped corruption error restarts at once, whatever the budget and the route quarantine', { timeout: 20_000 }, async () => {
     const child = await startChild('koa', { RECOVER_BUDGET: '1000', RECOVER_DRAIN_TIMEOUT: String(DRAIN_TIMEOUT) });
     const requestId = randomUUID();
     const response = await send(`${child.url}/escape/corrupt`, { 'x-request-id': requestId });

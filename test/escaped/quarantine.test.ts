@@ -105,7 +105,7 @@ for (const framework of frameworks) {
       assert.equal(child.process.exitCode, null);
     });
 
-    it('an escape no route owns still spends the crash budget (0 here): the process restarts', async () => {
+    it('an escape no route owns still spends the crash budget (0 here): the process restarts', { timeout: 20_000 }, async () => {
       await send(`${child.url}/outside`);
       assert.equal(await child.exited, 1);
       // Fastify's app has no logger option: a crash outside any request goes to recover's stderr logger.

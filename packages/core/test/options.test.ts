@@ -147,6 +147,8 @@ describe('resolveOptions: a bad option throws a TypeError naming it', () => {
   for (const [option, value] of bad) {
     it(`${option}: ${inspect(value)}`, () => {
       throwsNaming(() => resolveOptions({ [option]: value }), option);
+      // A known option with a bad value, not an unknown one: the message says what it must be.
+      assert.throws(() => resolveOptions({ [option]: value }), { message: /must|never logged/ });
     });
   }
 

@@ -502,14 +502,21 @@ describe('recover: classes of error', () => {
     assert.ok(reports.every((report) => report.errorClass === 'transient' && report.status === 503));
   });
 
-  it("keeps the error's own Retry-After, and its own status", async (t) => {
-    const recover = createRecover({ logger: new LogCapture().logger });
+  it("a transient error keeps its own Retry-After, and its own status (logged at warn all the same)", async (t) => {
+    const capture = new LogCapture();
+    const recover = createRecover({ logger: capture.logger });
     const own = await failing(t, recover, () => Object.assign(refused(), { headers: { 'Retry-After': '120' } }));
-    assert.equal((await send(own)).headers['retry-after'], '120');
+    const first = await send(own, { 'x-request-id': 'own-retry-after' });
+    assert.equal(first.status, 503);
+    assert.equal(first.headers['retry-after'], '120');
     const status = await failing(t, recover, () => Object.assign(refused(), { status: 502 }));
-    const response = await send(status);
+    const response = await send(status, { 'x-request-id': 'own-status' });
     assert.equal(response.status, 502);
     assert.equal(response.headers['retry-after'], undefined);
+    for (const id of ['own-retry-after', 'own-status']) {
+      assert.equal(capture.onlyReportFor(id).level, 40);
+      assert.equal(capture.onlyReportFor(id).errorClass, 'transient');
+    }
   });
 
   it('a classify that throws, or returns something other than a class, leaves the default class, and says so on stderr', async (t) => {
