@@ -38,7 +38,6 @@ interface KoaContext {
 /** A layer of @koa/router, as far as recover reads it. */
 interface RouterLayer {
   path?: unknown;
-  methods?: unknown;
   match?: unknown;
 }
 

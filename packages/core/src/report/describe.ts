@@ -32,8 +32,9 @@ export function describeRequestError(thrown: unknown, exchange: Exchange, origin
     origin,
     // An escaped error is a crash whatever status it carries; `classify` sees the status before its class.
     status: clientGone ? CLIENT_CLOSED : origin === 'handler' ? statusOf(normalized) : 500,
-    // A peer that hung up is the very picture of a transient failure, and not ours to classify further.
-    errorClass: 'transient',
+    // A peer that hung up is the very picture of a transient failure, and not ours to classify further;
+    // any other error is classified below.
+    errorClass: clientGone ? 'transient' : 'bug',
     requestId: requestIdFor(exchange.requestId, request.headers),
     request: reportRequest(exchange, options.logHeaders),
     job: undefined,
