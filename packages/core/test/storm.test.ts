@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describe, it, type TestContext } from 'node:test';
 import { createRecover, sendErrorResponse, type RecoverOptions } from '@recover/core';
-import { LogCapture } from '../../../test/support/capture.js';
-import { listen, send } from '../../../test/support/http.js';
-import { installTelemetry } from '../../../test/support/otel.js';
+import { LogCapture } from '@recover/test-support/capture';
+import { listen, send } from '@recover/test-support/http';
+import { installTelemetry } from '@recover/test-support/otel';
 
 const telemetry = installTelemetry();
 
