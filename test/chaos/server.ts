@@ -4,7 +4,6 @@
 // Routes: GET /chaos/<kind> for every kind in KINDS (kinds.ts), GET /rss (the process's RSS in bytes).
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import createError from 'http-errors';
@@ -13,7 +12,7 @@ import type { RecoverOptions } from '@recover/core';
 import { bindToRequest, recover as recoverExpress } from '@recover/express';
 import recoverFastify from '@recover/fastify';
 import { recover as recoverKoa } from '@recover/koa';
-import { frameworkOf, startApp, type Route } from '@recover/test-support/frameworks';
+import { serveFromCommandLine, type Route } from '@recover/test-support/frameworks';
 import { HUGE_MARK, KINDS, SECRET, type KindName } from './kinds.js';
 
 const logger = pino(pino.destination({ dest: 1, sync: true }));
@@ -128,13 +127,12 @@ const routes: Route[] = [
   { path: '/rss', json: () => ({ rss: process.memoryUsage().rss }) },
   ...KINDS.map(({ name, escapes }): Route => name === 'healthy'
     ? { path: `/chaos/${name}`, json: () => ({ ok: true }) }
-    : { path: `/chaos/${name}`, raw: ({ request, response }) => RUN[name](response, idOf(request)), pending: escapes }),
+    : { path: `/chaos/${name}`, raw: (request, response) => RUN[name](response, idOf(request)), pending: escapes }),
 ];
 
-const { server } = await startApp(frameworkOf(process.argv[2]), {
+await serveFromCommandLine({
   adapters: { express: recoverExpress, fastify: recoverFastify, koa: recoverKoa },
   logger,
   options,
   routes,
 });
-logger.info({ port: (server.address() as AddressInfo).port }, 'listening');

@@ -21,13 +21,6 @@ import { listen, type Running } from './http.js';
 export const frameworks = ['express', 'express4', 'fastify', 'koa', 'koa2'] as const;
 export type Framework = (typeof frameworks)[number];
 
-/** The framework a child server is asked for on its command line; any other name throws. */
-export function frameworkOf(name: string | undefined): Framework {
-  const framework = frameworks.find((known) => known === name);
-  if (framework === undefined) throw new Error(`unknown framework ${String(name)}`);
-  return framework;
-}
-
 /** recover's adapters, as the calling file imports them. */
 export interface Adapters {
   express: typeof recoverExpress;
@@ -35,13 +28,8 @@ export interface Adapters {
   koa: typeof recoverKoa;
 }
 
-/** What a raw route's handler gets, the same on every framework. */
-export interface Exchange {
-  request: IncomingMessage;
-  response: ServerResponse;
-  /** The path's `:name` parameters. */
-  params: Readonly<Record<string, string>>;
-}
+/** The path's `:name` parameters. */
+type Params = Readonly<Record<string, string>>;
 
 /** A handler of each framework's own, for what only the framework's API can do (recover's readiness probes). */
 export interface Native {
@@ -52,19 +40,22 @@ export interface Native {
 
 /** A GET route (`:name` parameters in `path`), answered one of three ways. */
 export type Route = { path: string } & (
-  /** Answers the value, or what the promise resolves to, as JSON the framework's way: `res.json`, a returned object, `ctx.body`. */
+  /** Answers the value (or what its promise resolves to) as JSON the framework's way: `res.json`, a returned object, `ctx.body`. */
   | { json: (request: IncomingMessage) => unknown }
   /**
    * Answers, or fails, on the raw response; what it returns (a promise) or throws goes to the framework.
    * `pending`: the handler then waits on work that never reports back, so only an escaped error answers.
    */
-  | { raw: (exchange: Exchange) => unknown; pending?: boolean }
+  | { raw: (request: IncomingMessage, response: ServerResponse, params: Params) => unknown; pending?: boolean }
   | { native: Native }
 );
 
 export interface App {
   adapters: Adapters;
-  /** Fastify's `loggerInstance` (so recover's default, `request.log`, is used); Express and Koa get it through recover's `logger` option. */
+  /**
+   * Fastify's `loggerInstance`, so recover's default (`request.log`) is used; Express and Koa get it through
+   * recover's `logger` option.
+   */
   logger: Logger;
   /** recover's options; for Express and Koa they may override `logger`. */
   options?: RecoverOptions;
@@ -110,17 +101,28 @@ export async function startApp(framework: Framework, { adapters, logger, options
   }
 }
 
+/**
+ * For a server in its own process, `node --import tsx <file> <framework>`: starts the app of the framework
+ * named on the command line and logs `{"msg":"listening","port":N}`, the line its parent waits for.
+ */
+export async function serveFromCommandLine(app: App): Promise<void> {
+  const framework = frameworks.find((known) => known === process.argv[2]);
+  if (framework === undefined) throw new Error(`unknown framework ${String(process.argv[2])}`);
+  const { server } = await startApp(framework, app);
+  app.logger.info({ port: (server.address() as AddressInfo).port }, 'listening');
+}
+
 function expressHandler(route: Route): RequestHandler {
   if ('native' in route) return route.native.express;
   if ('json' in route) return async (req, res) => { res.json(await route.json(req)); };
-  return (req, res) => route.raw({ request: req, response: res, params: req.params as Exchange['params'] });
+  return (req, res) => route.raw(req, res, req.params as Params);
 }
 
 function fastifyHandler(route: Route): RouteHandlerMethod {
   if ('native' in route) return route.native.fastify;
   if ('json' in route) return (request) => route.json(request.raw);
   return (request, reply) => {
-    const result = route.raw({ request: request.raw, response: reply.raw, params: request.params as Exchange['params'] });
+    const result = route.raw(request.raw, reply.raw, request.params as Params);
     // A pending reply is left unsent, like a handler waiting on the work that fails.
     return route.pending === true ? reply : result;
   };
@@ -130,7 +132,7 @@ function koaHandler(route: Route): RouterMiddleware {
   if ('native' in route) return route.native.koa;
   if ('json' in route) return async (ctx) => { ctx.body = await route.json(ctx.req); };
   return async (ctx) => {
-    await route.raw({ request: ctx.req, response: ctx.res, params: ctx.params });
+    await route.raw(ctx.req, ctx.res, ctx.params);
     if (route.pending === true) await new Promise(() => {}); // waits for work that will never report back
     ctx.respond = false; // the response was written on ctx.res
   };

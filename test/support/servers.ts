@@ -40,8 +40,8 @@ export function startServer(framework: Framework, logger: Logger, options: Recov
     wrap: withServerSpan,
     routes: [
       { path: '/ok', json: () => ({ ok: true }) },
-      { path: '/case/:name', raw: ({ params, response }) => runScenario(params.name ?? '', response) },
-      { path: '/stream', raw: ({ response }) => streamSlowly(response) },
+      { path: '/case/:name', raw: (_request, response, params) => runScenario(params.name ?? '', response) },
+      { path: '/stream', raw: (_request, response) => streamSlowly(response) },
     ],
   });
 }
