@@ -40,8 +40,12 @@ const run = spawnSync(process.execPath, ['--import', 'tsx', ...args, ...(tier ==
 });
 process.exit(run.status ?? 1);
 
-/** Node's arguments that import every file into one process: no Node and tsx start per file. */
+/**
+ * Node's arguments that import every file into one process: no Node and tsx start per file. Static imports,
+ * so every file is loaded and has registered its tests before the first test runs: no timed test shares
+ * the event loop with the loading of the next file.
+ */
 function inProcess(paths) {
-  const imports = paths.map((file) => `await import(${JSON.stringify(pathToFileURL(join(root, file)).href)});`);
+  const imports = paths.map((file) => `import ${JSON.stringify(pathToFileURL(join(root, file)).href)};`);
   return ['--input-type=module', '--eval', imports.join('\n')];
 }
