@@ -39,7 +39,7 @@ export interface ResolvedOptions {
 /** A thrown value read once, safely: everything later steps need, and nothing that can throw. */
 export interface NormalizedError {
   error: SerializedError;
-  /** `status` or `statusCode` of the thrown value, when it is an integer. */
+  /** `status`, `statusCode` or `httpCode` of the thrown value, the first that is an integer. */
   status: number | undefined;
   /** The thrown value's own `expose` flag (http-errors convention). */
   expose: boolean | undefined;

@@ -1,6 +1,7 @@
 import { types } from 'node:util';
 import type { NormalizedError } from '../internal-types.js';
 import type { SerializedError } from '../types.js';
+import { STATUS_PROPERTIES } from './library-errors.js';
 
 /**
  * Carries a falsy value (`throw null`, `throw undefined`, `throw ''`) through frameworks that treat a falsy
@@ -41,11 +42,10 @@ export function normalize(thrown: unknown, stackSize = 4096): NormalizedError {
     const seen = new Set<object>();
     const error = serialize(value, stackSize, seen, 0);
     if (!isInspectable(value)) return { error, status: undefined, expose: undefined, headers: undefined };
-    const status = readData(value, 'status') ?? readData(value, 'statusCode');
     const expose = readData(value, 'expose');
     return {
       error,
-      status: Number.isInteger(status) ? (status as number) : undefined,
+      status: readStatus(value),
       expose: typeof expose === 'boolean' ? expose : undefined,
       headers: readHeaders(readData(value, 'headers')),
     };
@@ -58,6 +58,15 @@ export function normalize(thrown: unknown, stackSize = 4096): NormalizedError {
       headers: undefined,
     };
   }
+}
+
+/** The first of the status properties libraries use that holds an integer. */
+function readStatus(value: object): number | undefined {
+  for (const key of STATUS_PROPERTIES) {
+    const status = readData(value, key);
+    if (Number.isInteger(status)) return status as number;
+  }
+  return undefined;
 }
 
 function serialize(value: unknown, stackSize: number, seen: Set<object>, depth: number): SerializedError {
