@@ -1,4 +1,5 @@
 import type { ErrorResponse, Exchange, Recover, ResolvedOptions } from './internal-types.js';
+import { setAccessLogError } from './logging/access-log.js';
 import { defaultLevel, isLogLevel } from './logging/levels.js';
 import { LogStormLimiter } from './logging/log-limit.js';
 import { loggerFor } from './logging/request-logger.js';
@@ -42,7 +43,10 @@ function handle(core: Core, thrown: unknown, exchange: Exchange, origin: ErrorOr
     described = describeRequestError(thrown, exchange, origin, core.options);
     const { clientGone } = described;
     // Two layers may see one error (a framework's handler, then its onerror): it is published once.
-    if (markReported(exchange.response, thrown, clientGone)) publish(core, described, exchange.logger, clientGone ? (level ?? 'info') : level);
+    if (markReported(exchange.response, thrown, clientGone)) {
+      publish(core, described, exchange.logger, clientGone ? (level ?? 'info') : level);
+      if (!clientGone) setAccessLogError(exchange.response, described.report);
+    }
     return answer(core, described, exchange);
   } catch (failure) {
     return lastResort(described?.report, thrown, failure);
