@@ -5,6 +5,7 @@ import { LogStormLimiter } from './logging/log-limit.js';
 import { loggerFor } from './logging/request-logger.js';
 import { writeReport } from './logging/write.js';
 import { resolveOptions } from './options.js';
+import { trackPendingHook } from './process/pending-hooks.js';
 import { describeCrash, describeRequestError, type Described } from './report/describe.js';
 import { markReported } from './report/reported.js';
 import { abortResponse, isAbort } from './response/abort.js';
@@ -75,8 +76,12 @@ function publish(core: Core, { report, ids }: Described, requestLogger: Logger |
   if (!limiter || override === 'fatal' || limiter.admit(report, logger)) writeReport(logger, level, report);
   callHook('recording telemetry', report, () => { recordTelemetry(report, ids.span); }, undefined);
   const { onError } = options;
-  // A returned promise is watched, not awaited: a slow tracker must not hold the answer back.
-  if (onError) void callHook('onError', report, () => onError(report), undefined);
+  // A returned promise is watched, not awaited: a slow tracker must not hold the answer back. A restart
+  // waits for it (within drainTimeout), so the crash that ends the process still reaches the tracker.
+  if (onError) {
+    const result = callHook('onError', report, () => onError(report), undefined);
+    if (result) trackPendingHook(result);
+  }
 }
 
 /** The response to send, or none: too late for a body, or nobody left to read it. */

@@ -60,6 +60,8 @@ export interface ProcessState {
   readonly diagnosticReports: { lastWritten: number | undefined; written: number; readonly pending: Set<Promise<void>> };
   /** Every log-storm limiter, weakly: a restart writes their pending summaries before it exits. */
   readonly limiters: Set<WeakRef<Flushable>>;
+  /** `onError` promises still running (a tracker sending its event): a restart waits for them. */
+  readonly pendingHooks: Set<Promise<unknown>>;
 }
 
 const kState: unique symbol = Symbol.for('recover.state.v1');
@@ -78,6 +80,7 @@ function fresh(): ProcessState {
     exiting: false,
     diagnosticReports: { lastWritten: undefined, written: 0, pending: new Set() },
     limiters: new Set(),
+    pendingHooks: new Set(),
   };
 }
 
