@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRecover, dropRepresentationHeaders, enterHttp2Request, isAbort, readiness, requestLogger, sendErrorResponse, watchEscapedErrors, type Exchange, type Recover, type RequestDetails } from '@recover/core/adapter';
 import type { RecoverOptions } from '@recover/core';
+import { watchReplacedBodies, type KoaResponsePrototype } from './body-streams.js';
 
 /** The parts of Koa's application recover uses: its `error` event, and the prototype of every ctx. */
 interface KoaApplication {
@@ -8,6 +9,7 @@ interface KoaApplication {
   emit(event: 'error', error: unknown, context: unknown): boolean;
   onerror?: unknown;
   context: { onerror: (this: KoaContext, error: unknown) => void; [kAdopted]?: true };
+  response: KoaResponsePrototype;
 }
 
 const kAdopted = Symbol.for('recover.koa.onerror');
@@ -125,6 +127,7 @@ function adoptKoaErrors(app: KoaApplication, core: Recover): void {
     }
   };
   context[kAdopted] = true;
+  watchReplacedBodies(app.response);
 }
 
 // The error last announced per response: each error reaches the app's listeners once, whichever path saw it.
