@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyReque
 import fp from 'fastify-plugin';
 import { createRecover, dropRepresentationHeaders, droppedOnError, enterHttp2Request, readiness, requestLogger, watchEscapedErrors, type ErrorResponse, type RequestDetails } from '@recover/core/adapter';
 import type { RecoverOptions } from '@recover/core';
+import { reportStreamErrors } from './stream-payloads.js';
 
 // Keys Fastify itself accepts in `register` options; they are not recover's to reject.
 const FASTIFY_REGISTER_OPTIONS = ['prefix', 'logLevel', 'logSerializers'];
@@ -30,6 +31,7 @@ const plugin: FastifyPluginCallback<RecoverOptions> = function recoverPlugin(fas
     // No answer: headers were already sent and recover destroyed the response.
     if (answer) answerWith(reply, answer);
   });
+  fastify.addHook('onSend', reportStreamErrors(core, detailsOf));
   done();
 };
 
