@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { after, describe, it } from 'node:test';
+import { startFixture, type Fixture } from '../../../test/support/fixture.js';
+import { send } from '../../../test/support/http.js';
+import { waitFor } from '../../../test/support/wait.js';
+
+const SERVER = fileURLToPath(new URL('fixtures/server.ts', import.meta.url));
+
+interface SentryEvent {
+  exception?: { values?: { type?: string; value?: string; mechanism?: { type?: string; handled?: boolean } }[] };
+  contexts?: { trace?: { trace_id?: string; span_id?: string } };
+  tags?: Record<string, string>;
+}
+
+const eventsOf = (fixture: Fixture): SentryEvent[] => fixture.lines.filter((line) => line.msg === 'sentry event').map((line) => line.event as SentryEvent);
+const exceptionOf = (event: SentryEvent) => event.exception?.values?.at(-1);
+const eventsFor = (fixture: Fixture, requestId: string) => eventsOf(fixture).filter((event) => event.tags?.request_id === requestId);
+
+/** The one Sentry event of a request: waits for it, then checks no second one follows. */
+async function onlyEventFor(fixture: Fixture, requestId: string): Promise<SentryEvent> {
+  const event = await waitFor(() => eventsFor(fixture, requestId)[0], `the Sentry event of ${requestId}`);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.equal(eventsFor(fixture, requestId).length, 1, 'one event, not two');
+  return event;
+}
+
+/** A request from outside the Sentry process, as a client would send it; its id, answer and body. */
+async function request(fixture: Fixture, path: string): Promise<{ requestId: string; status: number; traceId: string | undefined }> {
+  const requestId = randomUUID();
+  const response = await send(`${fixture.url}${path}`, { 'x-request-id': requestId });
+  const body = response.body.startsWith('{') ? (JSON.parse(response.body) as { traceId?: string }) : {};
+  return { requestId, status: response.status, traceId: body.traceId };
+}
+
+for (const framework of ['express', 'fastify', 'koa'] as const) {
+  describe(`@recover/sentry with @sentry/node 11: ${framework}`, () => {
+    let fixture: Fixture;
+    after(() => fixture.process.kill());
+
+    it('sends a handled 5xx to Sentry once, with the trace id of the answer and the request id', async () => {
+      fixture = await startFixture(SERVER, [framework]);
+      const answer = await request(fixture, '/crash');
+      assert.equal(answer.status, 500);
+      const event = await onlyEventFor(fixture, answer.requestId);
+      assert.equal(exceptionOf(event)?.type, 'TypeError');
+      assert.equal(exceptionOf(event)?.value, 'checkout crashed');
+      assert.equal(exceptionOf(event)?.mechanism?.type, 'auto.recover');
+      assert.equal(event.contexts?.trace?.trace_id, answer.traceId, "Sentry's trace id is the one the client was given");
+    });
+
+    it('sends every escaped error, not only the first of the process', async () => {
+      const first = await request(fixture, '/timer');
+      const second = await request(fixture, '/timer');
+      assert.equal(first.status, 500);
+      assert.equal(second.status, 500);
+      for (const answer of [first, second]) {
+        const event = await onlyEventFor(fixture, answer.requestId);
+        assert.equal(exceptionOf(event)?.value, `timer escaped ${answer.requestId}`);
+        assert.equal(exceptionOf(event)?.mechanism?.handled, false);
+        assert.equal(event.contexts?.trace?.trace_id, answer.traceId);
+      }
+    });
+
+    it('sends a Proxy as an Error rebuilt from the report, running none of its traps; a 4xx is not sent', async () => {
+      // Fastify reads a thrown value's statusCode itself, so there the trap runs before recover sees it.
+      if (framework !== 'fastify') {
+        const proxied = await request(fixture, '/proxy');
+        const event = await onlyEventFor(fixture, proxied.requestId);
+        assert.equal(exceptionOf(event)?.type, 'Proxy');
+        assert.notEqual(exceptionOf(event)?.value, 'a trap ran');
+      }
+      const missing = await request(fixture, '/not-found');
+      assert.equal(missing.status, 404);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.equal(eventsFor(fixture, missing.requestId).length, 0);
+    });
+  });
+}
+
+describe("@recover/sentry with process: 'restart'", () => {
+  it('the crash that triggers the restart reaches Sentry before the process exits', async () => {
+    const fixture = await startFixture(SERVER, ['express'], { RECOVER_PROCESS: 'restart' });
+    const answer = await request(fixture, '/timer');
+    assert.equal(answer.status, 500);
+    assert.equal(await fixture.exited, 1);
+    const events = eventsFor(fixture, answer.requestId);
+    assert.equal(events.length, 1, `one event for the crash, got ${events.length}: ${fixture.stderr}`);
+    assert.equal(events.map((event) => exceptionOf(event)?.value).join(), `timer escaped ${answer.requestId}`);
+  });
+});
