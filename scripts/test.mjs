@@ -3,8 +3,8 @@
 // `node scripts/test.mjs <tier>`:
 //   all (default)  every test file, each in its own process
 //   unit           the packages' own tests (packages/*/test), all in one process: the fast inner loop
-//   integration    conformance, escaped, bundle and chaos, each file in its own process
-//   conformance | escaped | bundle | chaos   one folder of test/
+//   integration    conformance, escaped, bundle, stacks and chaos, each file in its own process
+//   conformance | escaped | bundle | stacks | chaos   one folder of test/
 // Extra arguments go to node (e.g. --test-name-pattern=…).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const folders = ['conformance', 'escaped', 'bundle', 'chaos'];
+const folders = ['conformance', 'escaped', 'bundle', 'stacks', 'chaos'];
 const unit = readdirSync(join(root, 'packages')).map((name) => join('packages', name, 'test'));
 const integration = folders.map((name) => join('test', name));
 const tiers = {
