@@ -1,0 +1,51 @@
+// Errors that escape a request, traced by sdk-node: the exception must be on a span that gets exported,
+// the request's SERVER span, which instrumentation-http ends when recover's answer closes the response.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { after, describe, it } from 'node:test';
+import { startFixture, type Fixture } from '../support/fixture.js';
+import { send } from '../support/http.js';
+
+const SERVER = fileURLToPath(new URL('fixtures/escape-traced.ts', import.meta.url));
+
+interface ExportedSpan {
+  name: string;
+  server: boolean;
+  error: boolean;
+  exceptions: string[];
+}
+
+/** The exported spans of a trace, once its SERVER span is among them (within 3 s). */
+async function exportedSpans(spansUrl: string, traceId: string): Promise<ExportedSpan[]> {
+  const deadline = Date.now() + 3000;
+  for (;;) {
+    const found = JSON.parse((await send(`${spansUrl}/${traceId}`)).body) as ExportedSpan[];
+    if (found.some((span) => span.server) || Date.now() > deadline) return found;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+for (const framework of ['express', 'fastify', 'koa'] as const) {
+  describe(`escaped errors with sdk-node: ${framework}`, () => {
+    let fixture: Fixture | undefined;
+    after(() => fixture?.process.kill());
+
+    it("records a timer's escaped error once, on the exported SERVER span, marked ERROR", async () => {
+      fixture = await startFixture(SERVER, [framework]);
+      const spansUrl = `http://127.0.0.1:${String(fixture.lines[0]?.spans)}`;
+      const id = randomUUID();
+      const answer = await send(`${fixture.url}/timer`, { 'x-request-id': id });
+      assert.equal(answer.status, 500);
+      const { traceId } = JSON.parse(answer.body) as { traceId: string };
+      const message = `timer escaped ${id}`;
+      const spans = await exportedSpans(spansUrl, traceId);
+      const all = JSON.stringify(spans);
+      const server = spans.find((span) => span.server);
+      assert.ok(server, `a SERVER span was exported: ${all}`);
+      assert.deepEqual(server.exceptions.filter((text) => text === message), [message], all);
+      assert.equal(server.error, true);
+      for (const span of spans) assert.ok(span.exceptions.filter((text) => text === message).length <= 1, all);
+    });
+  });
+}
