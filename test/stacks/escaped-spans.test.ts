@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { after, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { startFixture, type Fixture } from '../support/fixture.js';
 import { send } from '../support/http.js';
 
@@ -26,16 +26,19 @@ async function exportedSpans(spansUrl: string, traceId: string): Promise<Exporte
   }
 }
 
+// One process serves the three frameworks: the SDK starts once.
+let fixture: Fixture;
+before(async () => { fixture = await startFixture(SERVER, ['express,fastify,koa']); });
+after(() => fixture.process.kill());
+
 for (const framework of ['express', 'fastify', 'koa'] as const) {
   describe(`escaped errors with sdk-node: ${framework}`, () => {
-    let fixture: Fixture | undefined;
-    after(() => fixture?.process.kill());
-
     it("records a timer's escaped error once, on the exported SERVER span, marked ERROR", async () => {
-      fixture = await startFixture(SERVER, [framework]);
-      const spansUrl = `http://127.0.0.1:${String(fixture.lines[0]?.spans)}`;
+      const [listening] = fixture.lines;
+      const spansUrl = `http://127.0.0.1:${String(listening?.spans)}`;
+      const port = (listening?.ports as Record<string, number>)[framework];
       const id = randomUUID();
-      const answer = await send(`${fixture.url}/timer`, { 'x-request-id': id });
+      const answer = await send(`http://127.0.0.1:${String(port)}/timer`, { 'x-request-id': id });
       assert.equal(answer.status, 500);
       const { traceId } = JSON.parse(answer.body) as { traceId: string };
       const message = `timer escaped ${id}`;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { after, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { startFixture, type Fixture } from '../../../test/support/fixture.js';
 import { send } from '../../../test/support/http.js';
 import { waitFor } from '../../../test/support/wait.js';
@@ -26,22 +26,24 @@ async function onlyEventFor(fixture: Fixture, requestId: string): Promise<Sentry
   return event;
 }
 
-/** A request from outside the Sentry process, as a client would send it; its id, answer and body. */
-async function request(fixture: Fixture, path: string): Promise<{ requestId: string; status: number; traceId: string | undefined }> {
+/** A request from outside the Sentry process, as a client would send it, to one framework's server. */
+async function request(fixture: Fixture, path: string, framework = 'express'): Promise<{ requestId: string; status: number; traceId: string | undefined }> {
   const requestId = randomUUID();
-  const response = await send(`${fixture.url}${path}`, { 'x-request-id': requestId });
+  const port = (fixture.lines[0]?.ports as Record<string, number>)[framework];
+  const response = await send(`http://127.0.0.1:${String(port)}${path}`, { 'x-request-id': requestId });
   const body = response.body.startsWith('{') ? (JSON.parse(response.body) as { traceId?: string }) : {};
   return { requestId, status: response.status, traceId: body.traceId };
 }
 
+// One process serves the three frameworks: Sentry starts once.
+let fixture: Fixture;
+before(async () => { fixture = await startFixture(SERVER, ['express,fastify,koa']); });
+after(() => fixture.process.kill());
+
 for (const framework of ['express', 'fastify', 'koa'] as const) {
   describe(`@recover/sentry with @sentry/node 11: ${framework}`, () => {
-    let fixture: Fixture;
-    after(() => fixture.process.kill());
-
     it('sends a handled 5xx to Sentry once, with the trace id of the answer and the request id', async () => {
-      fixture = await startFixture(SERVER, [framework]);
-      const answer = await request(fixture, '/crash');
+      const answer = await request(fixture, '/crash', framework);
       assert.equal(answer.status, 500);
       const event = await onlyEventFor(fixture, answer.requestId);
       assert.equal(exceptionOf(event)?.type, 'TypeError');
@@ -51,8 +53,8 @@ for (const framework of ['express', 'fastify', 'koa'] as const) {
     });
 
     it('sends every escaped error, not only the first of the process', async () => {
-      const first = await request(fixture, '/timer');
-      const second = await request(fixture, '/timer');
+      const first = await request(fixture, '/timer', framework);
+      const second = await request(fixture, '/timer', framework);
       assert.equal(first.status, 500);
       assert.equal(second.status, 500);
       for (const answer of [first, second]) {
@@ -66,12 +68,12 @@ for (const framework of ['express', 'fastify', 'koa'] as const) {
     it('sends a Proxy as an Error rebuilt from the report, running none of its traps; a 4xx is not sent', async () => {
       // Fastify reads a thrown value's statusCode itself, so there the trap runs before recover sees it.
       if (framework !== 'fastify') {
-        const proxied = await request(fixture, '/proxy');
+        const proxied = await request(fixture, '/proxy', framework);
         const event = await onlyEventFor(fixture, proxied.requestId);
         assert.equal(exceptionOf(event)?.type, 'Proxy');
         assert.notEqual(exceptionOf(event)?.value, 'a trap ran');
       }
-      const missing = await request(fixture, '/not-found');
+      const missing = await request(fixture, '/not-found', framework);
       assert.equal(missing.status, 404);
       await new Promise((resolve) => setTimeout(resolve, 100));
       assert.equal(eventsFor(fixture, missing.requestId).length, 0);
@@ -81,12 +83,12 @@ for (const framework of ['express', 'fastify', 'koa'] as const) {
 
 describe("@recover/sentry with process: 'restart'", () => {
   it('the crash that triggers the restart reaches Sentry before the process exits', async () => {
-    const fixture = await startFixture(SERVER, ['express'], { RECOVER_PROCESS: 'restart' });
-    const answer = await request(fixture, '/timer');
+    const restarting = await startFixture(SERVER, ['express'], { RECOVER_PROCESS: 'restart', RECOVER_DRAIN_TIMEOUT: '1500' });
+    const answer = await request(restarting, '/timer');
     assert.equal(answer.status, 500);
-    assert.equal(await fixture.exited, 1);
-    const events = eventsFor(fixture, answer.requestId);
-    assert.equal(events.length, 1, `one event for the crash, got ${events.length}: ${fixture.stderr}`);
+    assert.equal(await restarting.exited, 1);
+    const events = eventsFor(restarting, answer.requestId);
+    assert.equal(events.length, 1, `one event for the crash, got ${events.length}: ${restarting.stderr}`);
     assert.equal(events.map((event) => exceptionOf(event)?.value).join(), `timer escaped ${answer.requestId}`);
   });
 });
