@@ -97,7 +97,7 @@ describe('stack: Fastify with @fastify/helmet, compress, multipart, under-pressu
   it('a stream that fails after the headers: the response is cut, and the real error is reported once at error with its trace', async () => {
     const capture = new LogCapture();
     const app = await stack(capture);
-    await assert.rejects(request(app.server).get('/export').set('accept-encoding', 'identity'));
+    await assert.rejects(request(app.server).get('/export').set('accept-encoding', 'identity').timeout(5000));
     const line = await waitFor(() => reports(capture)[0], 'the report of the failed stream');
     assert.equal((line.err as LogLine).message, 'cursor closed by the database');
     assert.equal(line.level, 50);
