@@ -2,12 +2,12 @@
 // and @fastify/sensible, with the OpenTelemetry SDK and @fastify/otel; recover registered first.
 import { exceptions, exporter, load, serverSpan, spansOf } from './telemetry.js';
 import assert from 'node:assert/strict';
-import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { SpanStatusCode } from '@opentelemetry/api';
 import recover from '@recover/fastify';
 import { LogCapture, type LogLine } from '../support/capture.js';
 import { waitFor } from '../support/wait.js';
+import { EXPORT_FAILURE, failingExport } from './failing-export.js';
 
 const { default: Fastify, LogController } = load('fastify') as typeof import('fastify');
 const helmet = (load('@fastify/helmet') as typeof import('@fastify/helmet')).default;
@@ -16,18 +16,6 @@ const multipart = (load('@fastify/multipart') as typeof import('@fastify/multipa
 const underPressure = (load('@fastify/under-pressure') as typeof import('@fastify/under-pressure')).default;
 const sensible = (load('@fastify/sensible') as typeof import('@fastify/sensible')).default;
 const request = load('supertest') as typeof import('supertest');
-
-/** A body stream that sends some of itself, then fails: a database cursor that dies mid-export. */
-function failingExport(): Readable {
-  let sent = 0;
-  return new Readable({
-    read() {
-      sent += 1;
-      if (sent <= 2) this.push('row,'.repeat(4096));
-      else setTimeout(() => { this.destroy(new Error('cursor closed by the database')); }, 5);
-    },
-  });
-}
 
 async function stack(capture: LogCapture): Promise<{ server: import('node:http').Server }> {
   const app = Fastify({ loggerInstance: capture.logger, logController: new LogController({ disableRequestLogging: true }) });
@@ -99,7 +87,7 @@ describe('stack: Fastify with @fastify/helmet, compress, multipart, under-pressu
     const app = await stack(capture);
     await assert.rejects(request(app.server).get('/export').set('accept-encoding', 'identity').timeout(5000));
     const line = await waitFor(() => reports(capture)[0], 'the report of the failed stream');
-    assert.equal((line.err as LogLine).message, 'cursor closed by the database');
+    assert.equal((line.err as LogLine).message, EXPORT_FAILURE);
     assert.equal(line.level, 50);
     assert.match(String(line.trace_id), /^[0-9a-f]{32}$/);
     await new Promise((resolve) => setTimeout(resolve, 50));

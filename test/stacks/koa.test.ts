@@ -2,12 +2,12 @@
 // the OpenTelemetry SDK; recover first in the stack.
 import { exceptions, exporter, load, serverSpan, spansOf } from './telemetry.js';
 import assert from 'node:assert/strict';
-import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { SpanStatusCode } from '@opentelemetry/api';
 import { recover } from '@recover/koa';
 import { LogCapture, type LogLine } from '../support/capture.js';
 import { waitFor } from '../support/wait.js';
+import { EXPORT_FAILURE, failingExport } from './failing-export.js';
 
 const Koa = load('koa') as typeof import('koa');
 const { Router } = load('@koa/router') as typeof import('@koa/router');
@@ -19,18 +19,6 @@ const session = (load('koa-session') as typeof import('koa-session')).default;
 const request = load('supertest') as typeof import('supertest');
 
 const ORIGIN = 'https://app.example';
-
-/** A body stream that sends some of itself, then fails: a database cursor that dies mid-export. */
-function failingExport(): Readable {
-  let sent = 0;
-  return new Readable({
-    read() {
-      sent += 1;
-      if (sent <= 2) this.push('row,'.repeat(4096));
-      else setTimeout(() => { this.destroy(new Error('cursor closed by the database')); }, 5);
-    },
-  });
-}
 
 function stack(capture: LogCapture): ReturnType<InstanceType<typeof Koa>['callback']> {
   const app = new Koa();
@@ -100,7 +88,7 @@ describe('stack: Koa with @koa/router, @koa/cors, koa-compress, koa-helmet, koa-
     const line = await waitFor(() => reports(capture)[0], 'the report of the failed stream');
     await new Promise((resolve) => setTimeout(resolve, 50));
     assert.equal(reports(capture).length, 1, JSON.stringify(reports(capture).map((report) => report.err)));
-    assert.equal((line.err as LogLine).message, 'cursor closed by the database');
+    assert.equal((line.err as LogLine).message, EXPORT_FAILURE);
     assert.equal(line.level, 50);
     assert.equal(line.responseStatus, 500);
     assert.match(String(line.trace_id), /^[0-9a-f]{32}$/);
