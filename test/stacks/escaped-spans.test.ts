@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { startFixture, type Fixture } from '../support/fixture.js';
-import { send } from '../support/http.js';
+import { startFixture, type Child as Fixture } from '@recover/test-support/child';
+import { send } from '@recover/test-support/http';
 
 const SERVER = fileURLToPath(new URL('fixtures/escape-traced.ts', import.meta.url));
 

@@ -6,8 +6,8 @@ import { describe, it } from 'node:test';
 import { SpanStatusCode } from '@opentelemetry/api';
 import { accessLogLevel } from '@recover/core';
 import { recover } from '@recover/express';
-import { LogCapture, type LogLine } from '../support/capture.js';
-import { waitFor } from '../support/wait.js';
+import { LogCapture, type LogLine } from '@recover/test-support/capture';
+import { waitFor } from '@recover/test-support/wait';
 
 const express = load('express') as typeof import('express');
 const cors = load('cors') as typeof import('cors');

@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SpanStatusCode } from '@opentelemetry/api';
 import { recover } from '@recover/koa';
-import { LogCapture, type LogLine } from '../support/capture.js';
-import { waitFor } from '../support/wait.js';
+import { LogCapture, type LogLine } from '@recover/test-support/capture';
+import { waitFor } from '@recover/test-support/wait';
 import { EXPORT_FAILURE, failingExport } from './failing-export.js';
 
 const Koa = load('koa') as typeof import('koa');

@@ -4,9 +4,9 @@ import { describe, it, type TestContext } from 'node:test';
 import { pinoHttp } from 'pino-http';
 import { accessLogLevel } from '@recover/core';
 import { createRecover, sendErrorResponse } from '@recover/core/adapter';
-import { LogCapture, type LogLine } from '../../../test/support/capture.js';
-import { listen, send } from '../../../test/support/http.js';
-import { waitFor } from '../../../test/support/wait.js';
+import { LogCapture, type LogLine } from '@recover/test-support/capture';
+import { listen, send } from '@recover/test-support/http';
+import { waitFor } from '@recover/test-support/wait';
 
 /** pino-http in front of a handler that fails with `thrown()`, recover answering: its access line and recover's. */
 async function accessLine(t: TestContext, thrown: () => unknown): Promise<{ access: LogLine; lines: LogLine[] }> {

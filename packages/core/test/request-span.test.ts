@@ -3,9 +3,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describe, it, type TestContext } from 'node:test';
 import { SpanKind, SpanStatusCode, context, createContextKey, trace } from '@opentelemetry/api';
 import { createRecover, sendErrorResponse, type Recover } from '@recover/core/adapter';
-import { LogCapture, type LogLine } from '../../../test/support/capture.js';
-import { listen, send } from '../../../test/support/http.js';
-import { installTelemetry } from '../../../test/support/otel.js';
+import { LogCapture, type LogLine } from '@recover/test-support/capture';
+import { listen, send } from '@recover/test-support/http';
+import { installTelemetry } from '@recover/test-support/otel';
 
 const telemetry = installTelemetry();
 const tracer = trace.getTracer('request-span.test');

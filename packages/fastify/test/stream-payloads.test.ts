@@ -3,9 +3,9 @@ import { Readable } from 'node:stream';
 import { describe, it, type TestContext } from 'node:test';
 import Fastify, { LogController } from 'fastify';
 import recover from '@recover/fastify';
-import { LogCapture, type LogLine } from '../../../test/support/capture.js';
-import { send } from '../../../test/support/http.js';
-import { waitFor } from '../../../test/support/wait.js';
+import { LogCapture, type LogLine } from '@recover/test-support/capture';
+import { send } from '@recover/test-support/http';
+import { waitFor } from '@recover/test-support/wait';
 
 /** Fails at once (`early`), before Fastify sends headers, or after a first chunk has gone out. */
 function failingPayload(early: boolean): Readable {

@@ -3,9 +3,9 @@ import { PassThrough, Readable } from 'node:stream';
 import { describe, it, type TestContext } from 'node:test';
 import Koa from 'koa';
 import { recover } from '@recover/koa';
-import { LogCapture, type LogLine } from '../../../test/support/capture.js';
-import { listen, send } from '../../../test/support/http.js';
-import { waitFor } from '../../../test/support/wait.js';
+import { LogCapture, type LogLine } from '@recover/test-support/capture';
+import { listen, send } from '@recover/test-support/http';
+import { waitFor } from '@recover/test-support/wait';
 
 /** Sends a chunk, then fails from a timer: a cursor that dies mid-body. */
 function failingBody(): Readable {

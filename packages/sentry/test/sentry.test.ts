@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { startFixture, type Fixture } from '../../../test/support/fixture.js';
-import { send } from '../../../test/support/http.js';
-import { waitFor } from '../../../test/support/wait.js';
+import { startFixture, type Child as Fixture } from '@recover/test-support/child';
+import { send } from '@recover/test-support/http';
+import { waitFor } from '@recover/test-support/wait';
 
 const SERVER = fileURLToPath(new URL('fixtures/server.ts', import.meta.url));
 
