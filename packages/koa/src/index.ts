@@ -5,10 +5,12 @@ import { watchReplacedBodies, type KoaResponsePrototype } from './body-streams.j
 
 /** The parts of Koa's application recover uses: its `error` event, and the prototype of every ctx. */
 interface KoaApplication {
-  listeners(event: 'error'): ((...args: unknown[]) => unknown)[];
+  // Typed loosely enough that Koa's own types fit (`const m: Koa.Middleware = recover()`): its
+  // `listeners` returns `Function[]`, and its `ctx.onerror(err: Error)` is a method, hence bivariant.
+  listeners(event: 'error'): unknown[];
   emit(event: 'error', error: unknown, context: unknown): boolean;
   onerror?: unknown;
-  context: { onerror: (this: KoaContext, error: unknown) => void; [kAdopted]?: true };
+  context: { onerror(this: KoaContext, error: unknown): void; [kAdopted]?: true };
   response: KoaResponsePrototype;
 }
 
@@ -109,6 +111,7 @@ function exchangeOf(ctx: KoaContext): Exchange {
  */
 function adoptKoaErrors(app: KoaApplication, core: Recover): void {
   const context = app.context;
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- always called as original.call(this, …)
   const original = context.onerror;
   context.onerror = function recoverOnerror(this: KoaContext, error: unknown): void {
     if (error === null || error === undefined) {
@@ -170,5 +173,6 @@ export function ready(): (ctx: ReadyContext) => void {
   };
 }
 
-export { bindToRequest } from '@recover/core';
-export type { RecoverOptions, RecoverReport, Logger } from '@recover/core';
+// What this package's README tells users to import: they depend on this package, not on @recover/core.
+export { accessLogLevel, bindToRequest, guard } from '@recover/core';
+export type { GuardOptions, Logger, RecoverOptions, RecoverReport } from '@recover/core';
