@@ -94,5 +94,6 @@ export function ready(): (request: FastifyRequest, reply: FastifyReply) => Fasti
   };
 }
 
-export { bindToRequest } from '@recover/core';
-export type { RecoverOptions, RecoverReport, Logger } from '@recover/core';
+// What this package's README tells users to import: they depend on this package, not on @recover/core.
+export { bindToRequest, guard } from '@recover/core';
+export type { GuardOptions, Logger, RecoverOptions, RecoverReport } from '@recover/core';
