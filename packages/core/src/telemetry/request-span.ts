@@ -1,5 +1,4 @@
-import type { Span } from '@opentelemetry/api';
-import type { OtelApi } from './otel.js';
+import type { OtelApi, Span } from './otel.js';
 
 // @opentelemetry/instrumentation-http puts the request's SERVER span in the context under this key (its
 // "RPC metadata", `{ type: 'http', span }`), and the context follows the request into the framework's error

@@ -1,7 +1,6 @@
-import type { Span } from '@opentelemetry/api';
 import { CLIENT_CLOSED } from '../report/client-gone.js';
 import type { RecoverReport, SerializedError } from '../types.js';
-import type { OtelApi } from './otel.js';
+import type { OtelApi, Span } from './otel.js';
 
 /**
  * Records the error on `span`: the exception event (unless the span already has it), `error.type`, and

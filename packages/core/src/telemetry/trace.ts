@@ -1,7 +1,6 @@
 import { randomFillSync } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Span } from '@opentelemetry/api';
-import { otelApi } from './otel.js';
+import { otelApi, type Span } from './otel.js';
 import { requestSpan } from './request-span.js';
 
 /** Where the trace id of a report came from. */
