@@ -1,5 +1,7 @@
 // Runs the test suite, or one tier of it, with the Node that runs this script, so the same suite runs on
-// each version: `node scripts/test.mjs` (npm test), `npx node@22 scripts/test.mjs`, `npx node@24 scripts/test.mjs`.
+// each version: `node scripts/test.mjs` (npm test), `npx -y node@26 scripts/test.mjs --node=26` (npm run
+// test:node26). `--node=N` fails the run unless this is Node N: if the registry's `node` package did not
+// install its binary, `npx node@26` silently runs the system Node, and CI would test Node 20 while claiming 26.
 // `node scripts/test.mjs <tier>`:
 //   all (default)  every test file, each in its own process
 //   unit           the packages' own tests (packages/*/test), all in one process: the fast inner loop
@@ -23,6 +25,14 @@ const tiers = {
 };
 
 const args = process.argv.slice(2);
+const asked = args.find((arg) => arg.startsWith('--node='));
+if (asked !== undefined) {
+  args.splice(args.indexOf(asked), 1);
+  if (asked.slice('--node='.length) !== process.versions.node.split('.')[0]) {
+    console.error(`asked for Node ${asked.slice('--node='.length)}, running ${process.version} (${process.execPath})`);
+    process.exit(1);
+  }
+}
 const tier = args[0] !== undefined && !args[0].startsWith('-') ? args.shift() : 'all';
 if (!Object.hasOwn(tiers, tier)) {
   console.error(`unknown tier ${tier}: one of ${Object.keys(tiers).join(', ')}`);
