@@ -6,12 +6,12 @@
 //     metadata, README links that work on the registry's page, source maps without sources, declarations
 //     that never name the optional peer @opentelemetry/api, publint and @arethetypeswrong/cli;
 //   - the README snippets, run as ES modules and as CommonJS on real servers, and type-checked with
-//     skipLibCheck: false, node16 and bundler resolution, TypeScript 5.9 and 7, with and without
+//     skipLibCheck: false, node16 and bundler resolution (TypeScript 7; 5.9 on node16), with and without
 //     @opentelemetry/api installed (`.cts` included: `import recover = require('@recover/fastify')`);
 //   - the eslint-config README: its install line, its tsconfig setting and its three configs, run as
 //     written; and its warning on the tsconfig `tsc --init` writes.
-// The snippets and the lint also run on each Node given with --node=22,24,26 (from the registry's `node`
-// package); type checks are Node-independent and run once. --tarballs=DIR checks tarballs packed
+// The snippets and the lint also run on each other Node given with --node=20,22,24,26 (from the
+// registry's `node` package); type checks are Node-independent and run once. --tarballs=DIR checks tarballs packed
 // elsewhere (main's, say) instead of packing; --keep keeps the temporary directory.
 import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
