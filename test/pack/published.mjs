@@ -57,25 +57,26 @@ export function run(command, args, { cwd = root, env = cleanEnv(), timeout = 180
 }
 
 /**
- * The Node binaries to run with: this one, then one per requested major (`--node=22,24,26`) from the
- * registry's `node` package. Each must report the major it was asked for: if the package's install
- * script did not run, `npx node@26` silently runs the system Node instead.
+ * The Node binaries to run with: this one, then one per version asked for (`--node=20.6.0,22,24,26`: a
+ * major or an exact version) from the registry's `node` package. Each must report the version it was
+ * asked for: if the package's install script did not run, `npx node@26` silently runs the system Node.
  */
 export function nodeBinaries(argv = process.argv.slice(2)) {
   const asked = argv.find((arg) => arg.startsWith('--node='))?.slice('--node='.length).split(',').filter(Boolean) ?? [];
-  const current = { major: process.versions.node.split('.')[0], path: process.execPath };
+  const matches = (version, wanted) => version === wanted || version.split('.')[0] === wanted;
+  const current = { version: process.versions.node, path: process.execPath };
   const others = asked
-    .filter((major) => major !== current.major)
-    .map((major) => {
-      const found = spawnSync('npx', ['-y', `node@${major}`, '-p', 'process.execPath + " " + process.versions.node'], {
+    .filter((wanted) => !matches(current.version, wanted))
+    .map((wanted) => {
+      const found = spawnSync('npx', ['-y', `node@${wanted}`, '-p', 'process.execPath + " " + process.versions.node'], {
         encoding: 'utf8',
         env: cleanEnv(),
       });
       const [path, version] = found.stdout.trim().split(' ');
-      if (found.status !== 0 || !path || version?.split('.')[0] !== major) {
-        throw new Error(`asked for Node ${major}, npx node@${major} ran ${version ?? 'nothing'}:\n${found.stderr}`);
+      if (found.status !== 0 || !path || !version || !matches(version, wanted)) {
+        throw new Error(`asked for Node ${wanted}, npx node@${wanted} ran ${version ?? 'nothing'}:\n${found.stderr}`);
       }
-      return { major, path };
+      return { version, path };
     });
   return [current, ...others];
 }
