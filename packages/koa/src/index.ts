@@ -1,17 +1,18 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRecover, dropRepresentationHeaders, enterHttp2Request, isAbort, readiness, requestLogger, sendErrorResponse, watchEscapedErrors, type Exchange, type Recover, type RequestDetails } from '@recover/core/adapter';
 import type { RecoverOptions } from '@recover/core';
-import { watchReplacedBodies, type KoaResponsePrototype } from './body-streams.js';
+import { watchReplacedBodies } from './body-streams.js';
 
 /** The parts of Koa's application recover uses: its `error` event, and the prototype of every ctx. */
 interface KoaApplication {
   // Typed loosely enough that Koa's own types fit (`const m: Koa.Middleware = recover()`): its
-  // `listeners` returns `Function[]`, and its `ctx.onerror(err: Error)` is a method, hence bivariant.
+  // `listeners` returns `Function[]`, its `ctx.onerror(err: Error)` is a method, hence bivariant, and its
+  // response prototype shares no property with KoaResponsePrototype (all optional), so it is an object here.
   listeners(event: 'error'): unknown[];
   emit(event: 'error', error: unknown, context: unknown): boolean;
   onerror?: unknown;
   context: { onerror(this: KoaContext, error: unknown): void; [kAdopted]?: true };
-  response: KoaResponsePrototype;
+  response: object;
 }
 
 const kAdopted = Symbol.for('recover.koa.onerror');
