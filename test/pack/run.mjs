@@ -30,6 +30,7 @@ const work = mkdtempSync(join(tmpdir(), 'recover-pack-'));
 if (!args.includes('--keep')) after(() => rmSync(work, { recursive: true, force: true }));
 else console.log(`# keeping ${work}`);
 
+const ADAPTERS = ['@recover/express', '@recover/fastify', '@recover/koa'];
 const started = Date.now();
 const packages = publicPackages();
 const tarballs = given ?? join(work, 'tarballs');
@@ -197,11 +198,17 @@ describe('each tarball', { concurrency: true }, () => {
         await expectSuccess('attw', process.execPath, [join(root, 'node_modules/@arethetypeswrong/cli/dist/index.js'), tarballOf[name], '--profile', profile, '--format', 'ascii']);
       });
 
-      if (name === '@recover/core' || name === '@recover/eslint-config') return;
+      if (name === '@recover/core') {
+        it('has a row in its README options table for every option of RecoverOptions', () => {
+          const rows = [...readme(name).matchAll(/^\| `(\w+)` \|/gm)].map(([, key]) => key);
+          assert.deepEqual(recoverOptions().filter((key) => !rows.includes(key)), []);
+        });
+      }
+      if (!ADAPTERS.includes(name)) return;
 
       it('names every option of RecoverOptions in its README, with an absolute link to the options table', () => {
         const options = recoverOptions();
-        assert.equal(options.length, 13, `RecoverOptions read from core: ${options.join(', ')}`);
+        assert.ok(options.length > 0, 'RecoverOptions read from core');
         assert.deepEqual(options.filter((key) => !readme(name).includes(`\`${key}\``)), []);
         assert.ok(readme(name).includes(`(${REPOSITORY}/tree/main/packages/core#options)`), 'a link to the options table');
       });
