@@ -24,14 +24,29 @@ export function accessLogLevel(_request: unknown, response: ServerResponse, erro
 export function setAccessLogError(response: ServerResponse, report: RecoverReport): void {
   if (report.status < 500) return;
   const { type, message, stack, code } = report.error;
-  const error = new Error(message);
-  // pino's err serializer names the type after `constructor.name`: a function of the thrown value's type name.
-  const named = { [type]: function () {} }[type];
-  Object.defineProperties(error, {
-    name: { value: type, configurable: true, writable: true },
-    constructor: { value: named, configurable: true, writable: true },
-    stack: { value: stack ?? `${type}: ${message}`, configurable: true, writable: true },
-  });
-  if (code !== undefined) Object.assign(error, { code });
+  // An object of the type's prototype rather than `new Error()`: nothing to capture, the stack is known.
+  const error = Object.create(prototypeOf(type)) as Error & { code?: string };
+  error.message = message;
+  error.stack = stack ?? `${type}: ${message}`;
+  if (code !== undefined) error.code = code;
   (response as ServerResponse & { err?: Error }).err = error;
+}
+
+// pino's err serializer names the type after `constructor.name`: one Error prototype per type name, with a
+// constructor of that name. Bounded: a flood of distinct names cannot grow it without end.
+const prototypes = new Map<string, Error>();
+const MAX_PROTOTYPES = 256;
+
+function prototypeOf(type: string): Error {
+  let prototype = prototypes.get(type);
+  if (!prototype) {
+    if (prototypes.size >= MAX_PROTOTYPES) prototypes.clear();
+    const named = { [type]: function () {} }[type];
+    prototype = Object.create(Error.prototype, {
+      name: { value: type, configurable: true, writable: true },
+      constructor: { value: named, configurable: true, writable: true },
+    }) as Error;
+    prototypes.set(type, prototype);
+  }
+  return prototype;
 }
