@@ -44,7 +44,8 @@ describe('pino-http sees the error recover answered', () => {
     );
     const { access } = await accessLine(t, parserError);
     assert.equal((access.err as { type: string }).type, 'SyntaxError');
-    assert.doesNotMatch(JSON.stringify(access), /4111|getter ran/);
+    // The card number with its spaces: a timestamp or port can hold 4111, not this.
+    assert.doesNotMatch(JSON.stringify(access), /4111 1111|getter ran/);
     const proxy = await accessLine(t, () => new Proxy(new Error('trap'), { get() { throw new Error('trap ran'); } }));
     assert.equal((proxy.access.err as { type: string }).type, 'Proxy');
   });
