@@ -14,6 +14,9 @@ export default tseslint.config(
       'eslint.config.mjs',
       // Lint errors on purpose: the preset's tests assert them.
       'packages/eslint-config/test/fixtures/**',
+      // Written as an application outside this repository writes them (CommonJS included), and
+      // type-checked there, against the packed tarballs, by test/pack/run.mjs.
+      'test/pack/apps/**',
     ],
   },
   js.configs.recommended,

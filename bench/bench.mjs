@@ -28,7 +28,7 @@ import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { availability, load, probe } from './lib/load.mjs';
-import { analyzeProfile, readProfile, RECOVER_LOG_FUNCTIONS, RECOVER_LOG_SOURCES } from './lib/profile.mjs';
+import { analyzeProfile, distSourceMaps, readProfile, RECOVER_LOG_FUNCTIONS, RECOVER_LOG_SOURCES } from './lib/profile.mjs';
 import { formatReport } from './lib/report.mjs';
 import { killAll, resolveNode, startServer } from './lib/servers.mjs';
 import { extent, mean, median, ratio } from './lib/stats.mjs';
@@ -343,8 +343,8 @@ async function storm(framework, node, variant) {
   serial += 1;
   const profileDir = join(tmpRoot, `${String(serial).padStart(3, '0')}-profile`);
   mkdirSync(profileDir, { recursive: true });
-  // The core bundle's source map as the server loads it (the bundle may be rebuilt before the profile is read).
-  const sourceMap = readJson(join(ROOT, 'packages', 'core', 'dist', 'index.js.map'));
+  // The core build's source maps as the server loads it (the build may be redone before the profile is read).
+  const sourceMaps = distSourceMaps(join(ROOT, 'packages', 'core', 'dist'));
   const server = await start(framework, variant, node, ['--cpu-prof', '--cpu-prof-dir', profileDir]);
   try {
     const from = (await server.ask('mark')).hrtime;
@@ -352,7 +352,7 @@ async function storm(framework, node, variant) {
     const to = (await server.ask('mark')).hrtime;
     await sleep(1500); // the limiter's summary for the interval is due about now
     await server.stop();
-    const analysis = analyzeProfile(readProfile(profileDir), { from, to, sourceMap });
+    const analysis = analyzeProfile(readProfile(profileDir), { from, to, sourceMaps });
     const lines = await countLines(join(server.dir, 'pino.log'));
     log(`  ${label}: logging ${fmt.pct(analysis.loggingShare)} of non-idle CPU (recover's log and limiter ${fmt.pct(analysis.recoverLogShare)}), ${lines.reports} full reports, ${lines.summaries} summaries (${lines.suppressed} suppressed), ${lines.total} lines`);
     return {

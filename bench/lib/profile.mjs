@@ -7,11 +7,11 @@ import { join } from 'node:path';
 const LOG_PACKAGES = /[\\/]node_modules[\\/](?:pino|pino-std-serializers|pino-abstract-transport|sonic-boom|thread-stream|quick-format-unescaped|safe-stable-stringify|@pinojs[\\/]redact|fast-redact|on-exit-leak-free|atomic-sleep)[\\/]/;
 // Node's console (what Express's finalhandler and Koa's app.onerror print with).
 const NODE_CONSOLE = /^node:internal\/console\//;
-// recover's core is one tsup bundle. Its frames are mapped back to their source file through the bundle's
+// recover's core is a tsup build: its entry points and the chunk they share. Its frames are mapped back to their source file through the bundle's
 // source map: recover's logging is whatever comes from these files (the log line, the log-storm limiter,
 // the log destination). Without a source map, these function names stand in.
-const RECOVER_BUNDLE = /[\\/](?:packages[\\/]core|@recover[\\/]core)[\\/]dist[\\/]index\.c?js$/;
-export const RECOVER_LOG_SOURCES = /(?:^|[\\/])(?:log|storm|destination|pino)\.ts$/;
+const RECOVER_BUNDLE = /[\\/](?:packages[\\/]core|@recover[\\/]core)[\\/]dist[\\/](?:index|adapter|chunk-[\w-]+)\.c?js$/;
+export const RECOVER_LOG_SOURCES = /(?:^|[\\/])logging[\\/](?:write|log-limit|destination|pino|request-logger|levels)\.ts$/;
 export const RECOVER_LOG_FUNCTIONS = [
   'writeReport', 'writeStderr', 'logRecord', 'logMessage', 'rawLogger', 'describeFailure', 'defaultLogger',
   'admit', 'summarise', 'evictOldest', 'fingerprintOf',
@@ -31,12 +31,12 @@ export function readProfile(dir) {
  * in recover's own logging (those functions and everything they call, pino included), in recover's bundle
  * at all, and in the garbage collector. Also the top functions by self time.
  */
-export function analyzeProfile(profile, { from, to, sourceMap } = {}) {
-  const sourceOf = sourceMap ? sourceLookup(sourceMap) : undefined;
+export function analyzeProfile(profile, { from, to, sourceMaps } = {}) {
+  const sourceOf = sourceMaps ? (frame) => sourceMaps.get(frame.url.replace(/^.*[\\/]/, ''))?.(frame.lineNumber, frame.columnNumber) : () => undefined;
   const isRecoverBundle = (frame) => RECOVER_BUNDLE.test(frame.url);
   const isRecoverLog = (frame) => {
     if (!isRecoverBundle(frame)) return false;
-    const source = sourceOf?.(frame.lineNumber, frame.columnNumber);
+    const source = sourceOf(frame);
     return source === undefined ? RECOVER_LOG.has(frame.functionName) : RECOVER_LOG_SOURCES.test(source);
   };
   const isLogging = (frame) => LOG_PACKAGES.test(frame.url) || NODE_CONSOLE.test(frame.url) || isRecoverLog(frame);
@@ -87,7 +87,7 @@ export function analyzeProfile(profile, { from, to, sourceMap } = {}) {
   const share = (n) => (counts.nonIdle === 0 ? undefined : n / counts.nonIdle);
   return {
     windowed: window,
-    attribution: sourceOf ? 'source map' : 'function names',
+    attribution: sourceMaps ? 'source map' : 'function names',
     ...counts,
     loggingShare: share(counts.logging),
     recoverLogShare: share(counts.recoverLog),
@@ -106,6 +106,15 @@ function shortUrl(url) {
 }
 
 const BASE64 = new Map([...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'].map((char, index) => [char, index]));
+
+/** Lookups for every source map of a dist directory, by the name of the file they map. */
+export function distSourceMaps(dir) {
+  const lookups = new Map();
+  for (const name of readdirSync(dir).filter((file) => file.endsWith('.js.map') || file.endsWith('.cjs.map'))) {
+    lookups.set(name.slice(0, -'.map'.length), sourceLookup(JSON.parse(readFileSync(join(dir, name), 'utf8'))));
+  }
+  return lookups;
+}
 
 /**
  * A lookup (0-based generated line, column) → source path, from a version 3 source map: for each line, the

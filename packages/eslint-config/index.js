@@ -10,6 +10,46 @@ export const TS_FILES = ['**/*.{ts,tsx,mts,cts}'];
  */
 const NODE_TEST_SAFE_CALLS = [{ from: 'package', package: 'node:test', name: ['describe', 'it', 'test', 'suite'] }];
 
+/** Whether a TypeScript program knows Node's modules (from `@types/node`), per program. */
+const knowsNode = new WeakMap();
+
+/**
+ * Warns when Node's types are missing from the file's TypeScript program. Without them `setTimeout` and
+ * `emitter.on` are unknown, so no-misused-promises cannot see that they drop a callback's promise, and
+ * says nothing. TypeScript 6 leaves `@types/*` out unless the tsconfig lists them in `types`.
+ *
+ * @type {import('eslint').Rule.RuleModule}
+ */
+const nodeTypes = {
+  meta: {
+    type: 'problem',
+    docs: { description: "Require Node's types in the TypeScript program, so the promise rules see Node's callbacks." },
+    messages: {
+      missing:
+        "Node's types are not in this file's TypeScript program, so @typescript-eslint/no-misused-promises cannot see that setTimeout or emitter.on drop an async callback's promise. Install @types/node and add \"types\": [\"node\"] to compilerOptions in tsconfig.json.",
+    },
+    schema: [],
+  },
+  create(context) {
+    const program = context.sourceCode.parserServices?.program;
+    if (!program) return {};
+    let known = knowsNode.get(program);
+    if (known === undefined) {
+      known = program.getTypeChecker().getAmbientModules().some((module) => module.getName() === '"node:events"');
+      knowsNode.set(program, known);
+    }
+    if (known) return {};
+    return {
+      Program(node) {
+        context.report({ node, messageId: 'missing' });
+      },
+    };
+  },
+};
+
+/** The preset's own rule, as the `@recover` plugin. */
+const plugin = { meta: { name: '@recover/eslint-config' }, rules: { 'node-types': nodeTypes } };
+
 /**
  * The preset as a flat config array, for `files` (default: TS files) and an
  * optional `tsconfigRootDir` (pass `import.meta.dirname` in a monorepo).
@@ -21,7 +61,7 @@ export function recoverConfig({ files = TS_FILES, tsconfigRootDir } = {}) {
     {
       name: '@recover/eslint-config',
       files,
-      plugins: { '@typescript-eslint': tseslint.plugin },
+      plugins: { '@typescript-eslint': tseslint.plugin, '@recover': plugin },
       languageOptions: {
         parser: tseslint.parser,
         parserOptions: tsconfigRootDir === undefined ? { projectService: true } : { projectService: true, tsconfigRootDir },
@@ -32,6 +72,8 @@ export function recoverConfig({ files = TS_FILES, tsconfigRootDir } = {}) {
         // An async callback where void is expected (emitter.on, setTimeout, Express 4 routes):
         // the caller drops the promise, so its rejection escapes the request.
         '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: true }],
+        // ...which it can only do when the program has Node's types.
+        '@recover/node-types': 'warn',
         // `async` without `await` turns a synchronous throw into a rejection the caller may not handle.
         'require-await': 'off',
         '@typescript-eslint/require-await': 'error',

@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { startFixture, type Child } from '../support/child.js';
-import { send } from '../support/http.js';
-import { waitFor } from '../support/wait.js';
+import { startFixture, type Child } from '@recover/test-support/child';
+import { send } from '@recover/test-support/http';
+import { waitFor } from '@recover/test-support/wait';
 
 const ENTRY = fileURLToPath(new URL('./app.ts', import.meta.url));
 // What users add to an ES module bundle so the CommonJS code inside it (express) can require built-ins.

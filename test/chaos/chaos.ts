@@ -7,8 +7,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { Agent, request as httpRequest } from 'node:http';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import type { LogLine } from '../support/capture.js';
-import { send } from '../support/http.js';
+import type { LogLine } from '@recover/test-support/capture';
+import { send } from '@recover/test-support/http';
 import { CHAOS_QUARANTINE, HUGE_MARK, MIXES, SECRET, type Kind, type MixName } from './kinds.js';
 
 const SERVER = fileURLToPath(new URL('./server.ts', import.meta.url));

@@ -3,25 +3,17 @@
 // It prints pino lines on stdout (synchronously), the first one `{"msg":"listening","port":N}`.
 // Routes: GET /chaos/<kind> for every kind of the mix (kinds.ts), GET /rss (the process's RSS in bytes).
 import { EventEmitter } from 'node:events';
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import Router from '@koa/router';
-import express from 'express';
-import express4 from 'express4';
-import Fastify, { LogController } from 'fastify';
 import createError from 'http-errors';
-import Koa from 'koa';
-import Koa2 from 'koa2';
 import { pino } from 'pino';
 import type { RecoverOptions } from '@recover/core';
-import { bindToRequest, recover as recoverExpress } from '@recover/express';
-import recoverFastify from '@recover/fastify';
-import { recover as recoverKoa } from '@recover/koa';
+import { bindToRequest } from '@recover/express';
+import { serveFromCommandLine, type Route } from '@recover/test-support/frameworks';
 import { CHAOS_QUARANTINE, FLAKY_PERIOD, HUGE_MARK, MIXES, SECRET, type KindName, type MixName } from './kinds.js';
 
-const framework = process.argv[2];
 const mix = (process.argv[3] ?? 'crash') as MixName;
 const KINDS = MIXES[mix];
 const logger = pino(pino.destination({ dest: 1, sync: true }));
@@ -103,8 +95,7 @@ async function* slowChunks(): AsyncGenerator<string> {
 }
 
 /** How each kind fails, on the raw response so one table serves every framework. */
-const RUN: Record<KindName, (res: ServerResponse, id: string) => unknown> = {
-  'healthy': () => undefined,
+const RUN: Record<Exclude<KindName, 'healthy'>, (res: ServerResponse, id: string) => unknown> = {
   'sync-throw': () => { throw new Error(`${SECRET} sync password=hunter2`); },
   'async-reject': async () => { await tick(); throw new TypeError(`${SECRET} async in /srv/app/internal/billing.js`); },
   'timer-escape': (_res, id) => setTimeout(() => { throw new Error(`${SECRET} timer escaped ${id}`); }, 1),
@@ -149,65 +140,27 @@ const RUN: Record<KindName, (res: ServerResponse, id: string) => unknown> = {
   'flaky-escape': (_res, id) => setTimeout(() => { throw new Error(`${SECRET} flaky escaped ${id}`); }, 1),
 };
 
-const idOf = (header: string | string[] | undefined) => String(header);
-const rss = () => ({ rss: process.memoryUsage().rss });
+const idOf = (request: IncomingMessage) => String(request.headers['x-request-id']);
 
-function listening(port: number): void {
-  logger.info({ port }, 'listening');
+const routes: Route[] = [
+  { path: '/rss', json: () => ({ rss: process.memoryUsage().rss }) },
+  ...KINDS.map(({ name, escapes }): Route => name === 'healthy'
+    ? { path: `/chaos/${name}`, json: () => ({ ok: true }) }
+    : {
+      path: `/chaos/${name}`,
+      raw: (request, response) => (answersOk(name) ? answerJson(response, { ok: true }) : RUN[name](response, idOf(request))),
+      pending: escapes,
+    }),
+];
+
+function answerJson(response: ServerResponse, body: unknown): void {
+  response.statusCode = 200; // Koa starts every response at 404
+  response.setHeader('content-type', 'application/json');
+  response.end(JSON.stringify(body));
 }
 
-switch (framework) {
-  case 'express':
-  case 'express4': {
-    const app = (framework === 'express' ? express : express4)();
-    app.get('/rss', (_req, res) => { res.json(rss()); });
-    for (const kind of KINDS) {
-      const run = RUN[kind.name];
-      app.get(`/chaos/${kind.name}`, (req, res) => {
-        if (answersOk(kind.name)) { res.json({ ok: true }); return undefined; }
-        return run(res, idOf(req.headers['x-request-id']));
-      });
-    }
-    app.use(recoverExpress(options));
-    const server = app.listen(0, '127.0.0.1', () => { listening((server.address() as AddressInfo).port); });
-    break;
-  }
-  case 'fastify': {
-    const app = Fastify({ loggerInstance: logger, logController: new LogController({ disableRequestLogging: true }), requestIdHeader: 'x-request-id' });
-    await app.register(recoverFastify, options);
-    app.get('/rss', () => rss());
-    for (const kind of KINDS) {
-      const run = RUN[kind.name];
-      app.get(`/chaos/${kind.name}`, (request, reply) => {
-        if (answersOk(kind.name)) return { ok: true };
-        const result = run(reply.raw, idOf(request.headers['x-request-id']));
-        // An escaped error's reply is left pending, like a handler waiting on the work that fails.
-        return kind.escapes ? reply : result;
-      });
-    }
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    listening((app.server.address() as AddressInfo).port);
-    break;
-  }
-  case 'koa':
-  case 'koa2': {
-    const app = new (framework === 'koa' ? Koa : Koa2)();
-    app.use(recoverKoa(options));
-    const router = new Router();
-    router.get('/rss', (ctx) => { ctx.body = rss(); });
-    for (const kind of KINDS) {
-      const run = RUN[kind.name];
-      router.get(`/chaos/${kind.name}`, async (ctx) => {
-        if (answersOk(kind.name)) { ctx.body = { ok: true }; return; }
-        await Promise.resolve(run(ctx.res, idOf(ctx.get('x-request-id'))));
-        if (kind.escapes) await new Promise(() => {}); // waits for work that will never report back
-        ctx.respond = false; // the response was written on ctx.res
-      });
-    }
-    app.use(router.routes());
-    const server = app.listen(0, '127.0.0.1', () => { listening((server.address() as AddressInfo).port); });
-    break;
-  }
-  default:
-    throw new Error(`unknown framework ${String(framework)}`);
-}
+await serveFromCommandLine({
+  logger,
+  options,
+  routes,
+});

@@ -3,12 +3,12 @@ import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
-import { LogCapture, captureStderr, type LogLine } from '../support/capture.js';
-import { abortAfterFirstChunk, send, type RawResponse } from '../support/http.js';
-import { installTelemetry } from '../support/otel.js';
-import { scenarios, type LoggedError, type Scenario } from '../support/scenarios.js';
-import { START_SPAN, frameworks, startServer, type Running } from '../support/servers.js';
-import { waitFor } from '../support/wait.js';
+import { LogCapture, captureStderr, type LogLine } from '@recover/test-support/capture';
+import { abortAfterFirstChunk, send, type RawResponse } from '@recover/test-support/http';
+import { installTelemetry } from '@recover/test-support/otel';
+import { scenarios, type LoggedError, type Scenario } from '@recover/test-support/scenarios';
+import { START_SPAN, frameworks, startServer, type Running } from '@recover/test-support/servers';
+import { waitFor } from '@recover/test-support/wait';
 
 const telemetry = installTelemetry();
 const TRACE_ID = /^[0-9a-f]{32}$/;

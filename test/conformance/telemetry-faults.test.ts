@@ -7,9 +7,9 @@ import { metrics } from '@opentelemetry/api';
 import { MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import { SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { LogCapture } from '../support/capture.js';
-import { send } from '../support/http.js';
-import { START_SPAN, frameworks, startServer, type Running } from '../support/servers.js';
+import { LogCapture } from '@recover/test-support/capture';
+import { send } from '@recover/test-support/http';
+import { START_SPAN, frameworks, startServer, type Running } from '@recover/test-support/servers';
 
 let spanExports = 0;
 let metricExports = 0;

@@ -4,10 +4,10 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { startFixture, type Child } from '../support/child.js';
-import type { LogLine } from '../support/capture.js';
-import { send } from '../support/http.js';
-import { waitFor } from '../support/wait.js';
+import { startFixture, type Child } from '@recover/test-support/child';
+import type { LogLine } from '@recover/test-support/capture';
+import { send } from '@recover/test-support/http';
+import { waitFor } from '@recover/test-support/wait';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/apps-server.ts', import.meta.url));
 type Ports = Record<'a' | 'b' | 'fastify' | 'koa', number>;

@@ -3,10 +3,10 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { startChild } from '../support/child.js';
-import { send } from '../support/http.js';
-import { frameworks } from '../support/servers.js';
-import { waitFor } from '../support/wait.js';
+import { startChild } from '@recover/test-support/child';
+import { send } from '@recover/test-support/http';
+import { frameworks } from '@recover/test-support/servers';
+import { waitFor } from '@recover/test-support/wait';
 
 const DRAIN_TIMEOUT = 3000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -4,10 +4,10 @@ import { mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startChild, type Child } from '../support/child.js';
-import { waitFor } from '../support/wait.js';
-import { send } from '../support/http.js';
-import { frameworks } from '../support/servers.js';
+import { startChild, type Child } from '@recover/test-support/child';
+import { waitFor } from '@recover/test-support/wait';
+import { send } from '@recover/test-support/http';
+import { frameworks } from '@recover/test-support/servers';
 
 // Each escape, and the process-level origin it reaches recover by.
 const ESCAPES = {

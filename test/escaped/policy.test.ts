@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { startChild, type Child } from '../support/child.js';
-import { waitFor } from '../support/wait.js';
-import { send } from '../support/http.js';
-import { frameworks } from '../support/servers.js';
+import { startChild, type Child } from '@recover/test-support/child';
+import { waitFor } from '@recover/test-support/wait';
+import { send } from '@recover/test-support/http';
+import { frameworks } from '@recover/test-support/servers';
 
 const DRAIN_TIMEOUT = 3000;
 

@@ -4,11 +4,11 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import type { LogLine } from '../support/capture.js';
-import { startChild, type Child } from '../support/child.js';
-import { send, type RawResponse } from '../support/http.js';
-import { frameworks } from '../support/servers.js';
-import { waitFor } from '../support/wait.js';
+import type { LogLine } from '@recover/test-support/capture';
+import { startChild, type Child } from '@recover/test-support/child';
+import { send, type RawResponse } from '@recover/test-support/http';
+import { frameworks } from '@recover/test-support/servers';
+import { waitFor } from '@recover/test-support/wait';
 
 const COOLDOWN = 700;
 const ROUTE = '/v1/flaky'; // mounted under /v1: an Express router, a Fastify prefix, a @koa/router prefix

@@ -5,9 +5,9 @@ import { randomUUID } from 'node:crypto';
 import type { ClientHttp2Session } from 'node:http2';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { startFixture, type Child } from '../support/child.js';
-import { h2Get, httpsGet, makeCertificate, openSession } from '../support/secure.js';
-import { waitFor } from '../support/wait.js';
+import { startFixture, type Child } from '@recover/test-support/child';
+import { h2Get, httpsGet, makeCertificate, openSession } from '@recover/test-support/secure';
+import { waitFor } from '@recover/test-support/wait';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/secure-server.ts', import.meta.url));
 const certificate = await makeCertificate();

@@ -74,7 +74,7 @@ export interface NormalizedError {
   error: SerializedError;
   /** What classification needs, per value of the chain (the top one, its cause, an aggregate's errors). */
   traits: ErrorTraits;
-  /** `status` or `statusCode` of the thrown value, when it is an integer. */
+  /** `status`, `statusCode` or `httpCode` of the thrown value, the first that is an integer. */
   status: number | undefined;
   /** The thrown value's own `expose` flag (http-errors convention). */
   expose: boolean | undefined;

@@ -1,10 +1,12 @@
 import type { ErrorResponse, Exchange, Recover, ResolvedOptions, Verdict } from './internal-types.js';
+import { setAccessLogError } from './logging/access-log.js';
 import { defaultLevel, isLogLevel } from './logging/levels.js';
 import { LogStormLimiter } from './logging/log-limit.js';
 import { loggerFor } from './logging/request-logger.js';
 import { writeReport } from './logging/write.js';
 import { resolveOptions } from './options.js';
 import { drainAndExit } from './process/drain.js';
+import { trackPendingHook } from './process/pending-hooks.js';
 import { describeCrash, describeRequestError, type Described } from './report/describe.js';
 import { markReported } from './report/reported.js';
 import { abortResponse, isAbort } from './response/abort.js';
@@ -47,7 +49,10 @@ function handle(core: Core, thrown: unknown, exchange: Exchange, origin: ErrorOr
     const { clientGone } = described;
     const restart = verdict(described.report);
     // Two layers may see one error (a framework's handler, then its onerror): it is published once.
-    if (markReported(exchange.response, thrown, clientGone)) publish(core, described, exchange.logger, restart ? 'fatal' : clientGone ? 'info' : undefined);
+    if (markReported(exchange.response, thrown, clientGone)) {
+      publish(core, described, exchange.logger, restart ? 'fatal' : clientGone ? 'info' : undefined);
+      if (!clientGone) setAccessLogError(exchange.response, described.report);
+    }
     const reply = answer(core, described, exchange, restart);
     if (restart) restartProcess(core.options, exchange.logger);
     return reply;
@@ -91,8 +96,12 @@ function publish(core: Core, { report, ids }: Described, requestLogger: Logger |
   if (!limiter || override === 'fatal' || limiter.admit(report, logger)) writeReport(logger, level, report);
   callHook('recording telemetry', report, () => { recordTelemetry(report, ids.span); }, undefined);
   const { onError } = options;
-  // A returned promise is watched, not awaited: a slow tracker must not hold the answer back.
-  if (onError) void callHook('onError', report, () => onError(report), undefined);
+  // A returned promise is watched, not awaited: a slow tracker must not hold the answer back. A restart
+  // waits for it (within drainTimeout), so the crash that ends the process still reaches the tracker.
+  if (onError) {
+    const result = callHook('onError', report, () => onError(report), undefined);
+    if (result) trackPendingHook(result);
+  }
 }
 
 /** The response to send, or none: too late for a body, or nobody left to read it. */

@@ -5,9 +5,9 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { trace } from '@opentelemetry/api';
-import { LogCapture, type LogLine } from '../../../test/support/capture.js';
-import { send } from '../../../test/support/http.js';
-import { installTelemetry } from '../../../test/support/otel.js';
+import { LogCapture, type LogLine } from '@recover/test-support/capture';
+import { send } from '@recover/test-support/http';
+import { installTelemetry } from '@recover/test-support/otel';
 
 type Public = typeof import('@recover/core');
 type ForAdapters = typeof import('@recover/core/adapter');

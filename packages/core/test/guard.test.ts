@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { currentJob, guard } from '@recover/core';
-import { LogCapture, type LogLine } from '../../../test/support/capture.js';
-import { installTelemetry } from '../../../test/support/otel.js';
+import { LogCapture, type LogLine } from '@recover/test-support/capture';
+import { installTelemetry } from '@recover/test-support/otel';
 
 const telemetry = installTelemetry();
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

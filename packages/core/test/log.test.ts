@@ -5,8 +5,8 @@ import Fastify from 'fastify';
 import { pino } from 'pino';
 import { pinoHttp, type Options as PinoHttpOptions } from 'pino-http';
 import { requestLogger } from '@recover/core/adapter';
-import { LogCapture } from '../../../test/support/capture.js';
-import { listen, send } from '../../../test/support/http.js';
+import { LogCapture } from '@recover/test-support/capture';
+import { listen, send } from '@recover/test-support/http';
 
 /** The `req.log` pino-http gives a real request, with the given options. */
 async function pinoHttpRequestLog(options: PinoHttpOptions): Promise<unknown> {

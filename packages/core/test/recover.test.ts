@@ -7,9 +7,9 @@ import createError from 'http-errors';
 import { pino } from 'pino';
 import { ERROR_COUNTER, accessLogLevel, wasReported, type RecoverReport, type SerializedError } from '@recover/core';
 import { ThrownValue, createRecover, isDraining, sendErrorResponse, type ErrorResponse, type Exchange, type Recover } from '@recover/core/adapter';
-import { LogCapture, captureStderr, type LogLine } from '../../../test/support/capture.js';
-import { listen, send, type RawResponse } from '../../../test/support/http.js';
-import { installTelemetry } from '../../../test/support/otel.js';
+import { LogCapture, captureStderr, type LogLine } from '@recover/test-support/capture';
+import { listen, send, type RawResponse } from '@recover/test-support/http';
+import { installTelemetry } from '@recover/test-support/otel';
 
 const telemetry = installTelemetry();
 const tracer = trace.getTracer('recover.test');

@@ -3,9 +3,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describe, it, type TestContext } from 'node:test';
 import type { RecoverOptions } from '@recover/core';
 import { createRecover, sendErrorResponse } from '@recover/core/adapter';
-import { LogCapture } from '../../../test/support/capture.js';
-import { listen, send } from '../../../test/support/http.js';
-import { installTelemetry } from '../../../test/support/otel.js';
+import { LogCapture } from '@recover/test-support/capture';
+import { listen, send } from '@recover/test-support/http';
+import { installTelemetry } from '@recover/test-support/otel';
 
 const telemetry = installTelemetry();
 

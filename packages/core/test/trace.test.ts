@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { INVALID_SPAN_CONTEXT, context, trace } from '@opentelemetry/api';
 import { parseTraceparent, traceIdsFor, traceresponse } from '../src/telemetry/trace.js';
-import { installTelemetry } from '../../../test/support/otel.js';
+import { installTelemetry } from '@recover/test-support/otel';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const PARENT_SPAN = '00f067aa0ba902b7';

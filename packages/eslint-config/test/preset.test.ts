@@ -44,6 +44,16 @@ describe('@recover/eslint-config', () => {
     assert.deepEqual(await lint('timer.ts'), [{ ruleId: '@typescript-eslint/no-misused-promises', line: 4 }]);
   });
 
+  it("warns, once per file, when the program has no Node types (TypeScript 6's default `types: []`)", async () => {
+    // Without Node's types setTimeout is unknown, so no-misused-promises cannot report it: the warning says why.
+    const [message, ...others] = (await eslint.lintFiles(['no-node-types/timer.ts']))[0]?.messages ?? [];
+    assert.deepEqual(others, []);
+    assert.equal(message?.ruleId, '@recover/node-types');
+    assert.equal(message.severity, 1, 'a warning');
+    assert.equal(message.line, 1);
+    assert.match(message.message, /"types": \["node"\]/);
+  });
+
   it("reports throw 'string'", async () => {
     assert.deepEqual(await lint('throw-string.ts'), [{ ruleId: '@typescript-eslint/only-throw-error', line: 3 }]);
   });

@@ -103,5 +103,6 @@ function routeOf(req: ExpressRequest): string | undefined {
   return typeof path === 'string' ? `${mountPathOf(req) ?? req.baseUrl ?? ''}${path}` : undefined;
 }
 
-export { accessLogLevel, bindToRequest, classifyError } from '@recover/core';
-export type { ErrorClass, RecoverOptions, RecoverReport, Logger } from '@recover/core';
+// What this package's README tells users to import: they depend on this package, not on @recover/core.
+export { accessLogLevel, bindToRequest, classifyError, guard } from '@recover/core';
+export type { ErrorClass, GuardOptions, Logger, RecoverOptions, RecoverReport } from '@recover/core';

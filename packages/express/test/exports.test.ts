@@ -4,8 +4,8 @@ import { createRequire } from 'node:module';
 import { Socket, type AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import express from 'express';
-import { LogCapture, type LogLine } from '../../../test/support/capture.js';
-import { send } from '../../../test/support/http.js';
+import { LogCapture, type LogLine } from '@recover/test-support/capture';
+import { send } from '@recover/test-support/http';
 
 type Module = typeof import('@recover/express');
 

@@ -5,10 +5,10 @@ import express from 'express';
 import createError from 'http-errors';
 import { pinoHttp } from 'pino-http';
 import { accessLogLevel, recover, type RecoverOptions } from '@recover/express';
-import { MALFORMED_JSON, assertRefused } from '../../../test/support/bodies.js';
-import { LogCapture, type LogLine } from '../../../test/support/capture.js';
-import { listen, send, type Running } from '../../../test/support/http.js';
-import { waitFor } from '../../../test/support/wait.js';
+import { MALFORMED_JSON, assertRefused } from '@recover/test-support/bodies';
+import { LogCapture, type LogLine } from '@recover/test-support/capture';
+import { listen, send, type Running } from '@recover/test-support/http';
+import { waitFor } from '@recover/test-support/wait';
 
 interface LoggedErr {
   type: string;

@@ -6,6 +6,7 @@ import {
   type ErrorResponse, type RequestDetails,
 } from '@recover/core/adapter';
 import type { RecoverOptions } from '@recover/core';
+import { reportStreamErrors } from './stream-payloads.js';
 
 // Keys Fastify itself accepts in `register` options; they are not recover's to reject.
 const FASTIFY_REGISTER_OPTIONS = ['prefix', 'logLevel', 'logSerializers'];
@@ -33,6 +34,7 @@ const plugin: FastifyPluginCallback<RecoverOptions> = function recoverPlugin(fas
     // No answer: headers were already sent and recover destroyed the response.
     if (answer) answerWith(reply, answer);
   });
+  fastify.addHook('onSend', reportStreamErrors(core, detailsOf));
   done();
 };
 
@@ -105,5 +107,6 @@ export function ready(): (request: FastifyRequest, reply: FastifyReply) => Fasti
   };
 }
 
-export { bindToRequest, classifyError } from '@recover/core';
-export type { ErrorClass, RecoverOptions, RecoverReport, Logger } from '@recover/core';
+// What this package's README tells users to import: they depend on this package, not on @recover/core.
+export { bindToRequest, classifyError, guard } from '@recover/core';
+export type { ErrorClass, GuardOptions, Logger, RecoverOptions, RecoverReport } from '@recover/core';

@@ -8,8 +8,8 @@ import { after, before, describe, it } from 'node:test';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import createError from 'http-errors';
 import recover, { type RecoverOptions } from '@recover/fastify';
-import { LogCapture, type LogLine } from '../../../test/support/capture.js';
-import { send, type RawResponse } from '../../../test/support/http.js';
+import { LogCapture, type LogLine } from '@recover/test-support/capture';
+import { send, type RawResponse } from '@recover/test-support/http';
 
 const PROBLEM = 'application/problem+json; charset=utf-8';
 const TRACE_ID = /^[0-9a-f]{32}$/;

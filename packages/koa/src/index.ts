@@ -4,13 +4,18 @@ import {
   type ErrorResponse, type Exchange, type Recover, type RequestDetails, type RequestMatcher,
 } from '@recover/core/adapter';
 import type { RecoverOptions } from '@recover/core';
+import { watchReplacedBodies } from './body-streams.js';
 
 /** The parts of Koa's application recover uses: its `error` event, and the prototype of every ctx. */
 interface KoaApplication {
-  listeners(event: 'error'): ((...args: unknown[]) => unknown)[];
+  // Typed loosely enough that Koa's own types fit (`const m: Koa.Middleware = recover()`): its
+  // `listeners` returns `Function[]`, its `ctx.onerror(err: Error)` is a method, hence bivariant, and its
+  // response prototype shares no property with KoaResponsePrototype (all optional), so it is an object here.
+  listeners(event: 'error'): unknown[];
   emit(event: 'error', error: unknown, context: unknown): boolean;
   onerror?: unknown;
-  context: { onerror: (this: KoaContext, error: unknown) => void; [kAdopted]?: true };
+  context: { onerror(this: KoaContext, error: unknown): void; [kAdopted]?: true };
+  response: object;
 }
 
 const kAdopted = Symbol.for('recover.koa.onerror');
@@ -143,6 +148,7 @@ function exchangeOf(ctx: KoaContext): Exchange {
  */
 function adoptKoaErrors(app: KoaApplication, core: Recover): void {
   const context = app.context;
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- always called as original.call(this, …)
   const original = context.onerror;
   context.onerror = function recoverOnerror(this: KoaContext, error: unknown): void {
     if (error === null || error === undefined) {
@@ -161,6 +167,7 @@ function adoptKoaErrors(app: KoaApplication, core: Recover): void {
     }
   };
   context[kAdopted] = true;
+  watchReplacedBodies(app.response);
 }
 
 // The error last announced per response: each error reaches the app's listeners once, whichever path saw it.
@@ -203,5 +210,6 @@ export function ready(): (ctx: ReadyContext) => void {
   };
 }
 
-export { bindToRequest, classifyError } from '@recover/core';
-export type { ErrorClass, RecoverOptions, RecoverReport, Logger } from '@recover/core';
+// What this package's README tells users to import: they depend on this package, not on @recover/core.
+export { accessLogLevel, bindToRequest, classifyError, guard } from '@recover/core';
+export type { ErrorClass, GuardOptions, Logger, RecoverOptions, RecoverReport } from '@recover/core';

@@ -4,8 +4,8 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { after, describe, it } from 'node:test';
 import Koa from 'koa';
-import { LogCapture } from '../../../test/support/capture.js';
-import { send } from '../../../test/support/http.js';
+import { LogCapture } from '@recover/test-support/capture';
+import { send } from '@recover/test-support/http';
 
 type Module = typeof import('@recover/koa');
 

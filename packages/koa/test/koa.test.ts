@@ -8,9 +8,9 @@ import Koa, { type Context } from 'koa';
 import { pinoHttp } from 'pino-http';
 import { accessLogLevel } from '@recover/core';
 import { recover, type RecoverOptions } from '@recover/koa';
-import { MALFORMED_JSON, assertRefused } from '../../../test/support/bodies.js';
-import { LogCapture, captureStderr, type LogLine } from '../../../test/support/capture.js';
-import { listen, send, type Running } from '../../../test/support/http.js';
+import { MALFORMED_JSON, assertRefused } from '@recover/test-support/bodies';
+import { LogCapture, captureStderr, type LogLine } from '@recover/test-support/capture';
+import { listen, send, type Running } from '@recover/test-support/http';
 
 const PROBLEM = 'application/problem+json; charset=utf-8';
 

@@ -2,6 +2,7 @@ import type { Logger, Readiness } from '../types.js';
 import { flushLogSummaries } from '../logging/log-limit.js';
 import { otelApi } from '../telemetry/otel.js';
 import { diagnosticReportsWritten } from './diagnostic-report.js';
+import { pendingHooksSettled } from './pending-hooks.js';
 import { state, type StoppableServer } from './state.js';
 
 /** True once recover has started to drain the process: readiness is 503 from then on. */
@@ -93,9 +94,13 @@ function exit(code: number): void {
   process.exit(code);
 }
 
-/** Flushes pino and the OpenTelemetry tracer and meter providers, bounded by `timeout` ms. Never rejects. */
+/**
+ * Waits for pending `onError` promises and diagnostic reports, and flushes pino and the OpenTelemetry tracer
+ * and meter providers, bounded by `timeout` ms. Never rejects.
+ */
 async function flush(logger: Logger, timeout: number): Promise<void> {
-  const tasks: Promise<unknown>[] = [diagnosticReportsWritten()];
+  // onError promises first: an error tracker's event for the crash is sent before the process exits.
+  const tasks: Promise<unknown>[] = [diagnosticReportsWritten(), pendingHooksSettled()];
   const flushLogger = (logger as { flush?: (done?: (error?: Error) => void) => void }).flush;
   if (typeof flushLogger === 'function') {
     // A flush that throws rejects this promise (the executor catches it), so it cannot skip the others.

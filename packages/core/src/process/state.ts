@@ -90,6 +90,8 @@ export interface ProcessState {
    * and the open ones apart: the check before each handler reads only `open.size` while none is open.
    */
   readonly quarantine: { readonly routes: WeakMap<Watcher, Map<string, RouteBreaker>>; readonly open: Set<RouteBreaker> };
+  /** `onError` promises still running (a tracker sending its event): a restart waits for them. */
+  readonly pendingHooks: Set<Promise<unknown>>;
 }
 
 const kState: unique symbol = Symbol.for('recover.state.v2');
@@ -109,6 +111,7 @@ function fresh(): ProcessState {
     diagnosticReports: { lastWritten: undefined, written: 0, pending: new Set() },
     limiters: new Set(),
     quarantine: { routes: new WeakMap(), open: new Set() },
+    pendingHooks: new Set(),
   };
 }
 

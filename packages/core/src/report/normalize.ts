@@ -1,6 +1,7 @@
 import { types } from 'node:util';
 import type { ErrorTraits, NormalizedError } from '../internal-types.js';
 import type { SerializedError } from '../types.js';
+import { STATUS_PROPERTIES } from './library-errors.js';
 
 /**
  * Carries a falsy value (`throw null`, `throw undefined`, `throw ''`) through frameworks that treat a falsy
@@ -41,12 +42,11 @@ export function normalize(thrown: unknown, stackSize = 4096): NormalizedError {
     const seen = new Set<object>();
     const { error, traits } = serialize(value, stackSize, seen, 0);
     if (!isInspectable(value)) return { error, traits, status: undefined, expose: undefined, headers: undefined };
-    const status = readData(value, 'status') ?? readData(value, 'statusCode');
     const expose = readData(value, 'expose');
     return {
       error,
       traits,
-      status: Number.isInteger(status) ? (status as number) : undefined,
+      status: readStatus(value),
       expose: typeof expose === 'boolean' ? expose : undefined,
       headers: readHeaders(readData(value, 'headers')),
     };
@@ -60,6 +60,15 @@ export function normalize(thrown: unknown, stackSize = 4096): NormalizedError {
       headers: undefined,
     };
   }
+}
+
+/** The first of the status properties libraries use that holds an integer. */
+function readStatus(value: object): number | undefined {
+  for (const key of STATUS_PROPERTIES) {
+    const status = readData(value, key);
+    if (Number.isInteger(status)) return status as number;
+  }
+  return undefined;
 }
 
 /** One value of the chain, read: its log shape and what classification needs of it. */

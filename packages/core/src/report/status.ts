@@ -2,11 +2,26 @@ import { STATUS_CODES } from 'node:http';
 import type { NormalizedError } from '../internal-types.js';
 import type { ErrorClass, ErrorOrigin, ExposeFn, RecoverReport } from '../types.js';
 import { callHook } from '../util/call-hook.js';
+import { libraryDefaults } from './library-errors.js';
 
-/** An error's own `status`/`statusCode` when it is an HTTP error status (400–599), else 500. */
+/**
+ * An error's own status (`status`, `statusCode`, `httpCode`) when it is an HTTP error status (400–599),
+ * else the one its library's rule gives (multer's limits), else 500.
+ */
 export function statusOf(normalized: NormalizedError): number {
+  return ownStatus(normalized) ?? 500;
+}
+
+/** The status the error or its library gives, when it is an HTTP error status; else undefined. */
+function ownStatus(normalized: NormalizedError): number | undefined {
   const status = normalized.status;
-  return status !== undefined && status >= 400 && status <= 599 ? status : 500;
+  if (isErrorStatus(status)) return status;
+  const fromLibrary = libraryDefaults(normalized).status;
+  return isErrorStatus(fromLibrary) ? fromLibrary : undefined;
+}
+
+function isErrorStatus(status: number | undefined): status is number {
+  return status !== undefined && status >= 400 && status <= 599;
 }
 
 /**
@@ -16,18 +31,19 @@ export function statusOf(normalized: NormalizedError): number {
  */
 export function statusByClass(normalized: NormalizedError, origin: ErrorOrigin, errorClass: ErrorClass): number {
   if (errorClass === 'corruption') return 500;
-  const own = statusOf(normalized);
-  if (origin === 'handler' && normalized.status === own) return own;
+  const own = ownStatus(normalized);
+  if (origin === 'handler' && own !== undefined) return own;
   return errorClass === 'transient' ? 503 : 500;
 }
 
 /**
  * Whether a 4xx error's message may be shown: option `expose` decides, else the http-errors convention
- * (the error says `expose: true`). Never asked for 5xx; an `expose` that throws hides the message.
+ * (the error says `expose: true`), else its library's rule (Fastify's own 4xx). Never asked for 5xx; an
+ * `expose` that throws hides the message.
  */
 export function exposes(thrown: unknown, normalized: NormalizedError, report: RecoverReport, expose: ExposeFn | undefined): boolean {
   if (report.status >= 500) return false;
-  if (!expose) return normalized.expose === true;
+  if (!expose) return normalized.expose ?? libraryDefaults(normalized).expose;
   return callHook('expose', report, () => expose(thrown, report.status), false);
 }
 

@@ -1,7 +1,6 @@
-import type { Counter, MeterProvider } from '@opentelemetry/api';
 import { CLIENT_CLOSED } from '../report/client-gone.js';
 import type { RecoverReport } from '../types.js';
-import { otelApi, type OtelApi } from './otel.js';
+import { otelApi, type Counter, type MeterProvider, type OtelApi } from './otel.js';
 
 /** Name of the counter every reported error increments. */
 export const ERROR_COUNTER = 'recover.errors';

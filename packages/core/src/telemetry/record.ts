@@ -1,7 +1,6 @@
-import type { Span } from '@opentelemetry/api';
 import type { RecoverReport } from '../types.js';
 import { countReport } from './counter.js';
-import { otelApi } from './otel.js';
+import { otelApi, type Span } from './otel.js';
 import { recordOnSpan } from './span.js';
 
 /**

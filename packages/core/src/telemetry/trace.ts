@@ -1,7 +1,7 @@
 import { randomFillSync } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Span } from '@opentelemetry/api';
-import { otelApi } from './otel.js';
+import { otelApi, type Span } from './otel.js';
+import { requestSpan } from './request-span.js';
 
 /** Where the trace id of a report came from. */
 export type TraceSource = 'span' | 'traceparent' | 'minted';
@@ -14,7 +14,7 @@ export interface TraceIds {
   /** W3C trace flags, two hex characters (`01` sampled). */
   traceFlags: string;
   source: TraceSource;
-  /** The active OpenTelemetry span, when an SDK is running. */
+  /** The span the error is recorded on (the request's server span, else the active one), when an SDK is running. */
   span: Span | undefined;
 }
 
@@ -22,9 +22,9 @@ const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(
 const ZERO_TRACE = '0'.repeat(32);
 const ZERO_SPAN = '0'.repeat(16);
 
-/** The trace ids for an error: the active span's, else the incoming `traceparent`'s, else freshly minted ones. */
+/** The trace ids for an error: its request's span's (see request-span.ts), else the incoming `traceparent`'s, else freshly minted ones. */
 export function traceIdsFor(headers: IncomingHttpHeaders): TraceIds {
-  const span = activeSpan();
+  const span = errorSpan();
   if (span) {
     const context = span.spanContext();
     return {
@@ -58,12 +58,11 @@ export function parseTraceparent(header: string | string[] | undefined): { trace
   return { traceId, traceFlags: flags };
 }
 
-function activeSpan(): Span | undefined {
+function errorSpan(): Span | undefined {
   const api = otelApi();
   if (!api) return undefined;
   try {
-    const span = api.trace.getActiveSpan();
-    return span && api.isSpanContextValid(span.spanContext()) ? span : undefined;
+    return requestSpan(api);
   } catch {
     return undefined;
   }
