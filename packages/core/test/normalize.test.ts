@@ -283,6 +283,18 @@ describe('normalize: never runs user code', () => {
     assert.equal(traps, 0);
     assert.equal(error.cause?.type, 'Proxy');
   });
+
+  it('reads an object whose prototype is a Proxy without running its traps: the walk up the chain stops there', () => {
+    let traps = 0;
+    const count = () => { traps++; return undefined; };
+    const proto = new Proxy(Object.create(Error.prototype) as object, { getOwnPropertyDescriptor: count, has: count, get: count, getPrototypeOf: () => (traps++, null) });
+    const thrown: object = Object.create(proto);
+    Object.defineProperties(thrown, { message: { value: 'made on a Proxy prototype' }, status: { value: 418 } });
+    const normalized = normalize(thrown);
+    assert.equal(traps, 0);
+    assert.equal(normalized.error.message, 'made on a Proxy prototype');
+    assert.equal(normalized.status, 418, 'own data properties are still read');
+  });
 });
 
 describe('normalize: causes and aggregates', () => {

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { types } from 'node:util';
 import {
   createRecover, dropRepresentationHeaders, enterHttp2Request, isAbort, isQuarantining, quarantined, readiness, requestLogger, sendErrorResponse, watchEscapedErrors,
   type ErrorResponse, type Exchange, type Recover, type RequestDetails, type RequestMatcher,
@@ -183,7 +184,8 @@ function notifyListeners(ctx: KoaContext, thrown: unknown): void {
   try {
     const app = ctx.app;
     if (!app.listeners('error').some((listener) => listener !== app.onerror)) return;
-    app.emit('error', thrown instanceof Error ? thrown : new Error(`non-error thrown: ${preview(thrown)}`), ctx);
+    // isNativeError, not instanceof: no Proxy trap of the thrown value runs.
+    app.emit('error', types.isNativeError(thrown) ? thrown : new Error(`non-error thrown: ${preview(thrown)}`), ctx);
   } catch {
     // A listener that throws must not turn a handled error into an unhandled one.
   }

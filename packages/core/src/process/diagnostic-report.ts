@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { types } from 'node:util';
 import type { DiagnosticReportOptions } from '../internal-types.js';
 import type { Logger } from '../types.js';
 import { writeStderr } from '../logging/write.js';
@@ -42,7 +43,7 @@ export function diagnosticReportsWritten(): Promise<void> {
 }
 
 async function writeDiagnosticReport(dir: string, thrown: unknown): Promise<string> {
-  const report = process.report.getReport(thrown instanceof Error ? thrown : undefined) as unknown as Record<string, unknown>;
+  const report = process.report.getReport(types.isNativeError(thrown) ? thrown : undefined) as unknown as Record<string, unknown>;
   withoutEnvironment(report);
   await mkdir(dir, { recursive: true });
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');

@@ -141,12 +141,18 @@ function withoutTraits(error: SerializedError): Read {
   return { error, traits: noTraits(error.type) };
 }
 
+/** `instanceof DOMException`, walked by hand: `instanceof` would run a Proxy prototype's trap. */
 function isDomException(value: object): value is DOMException {
-  try {
-    return typeof DOMException === 'function' && value instanceof DOMException;
-  } catch {
-    return false;
+  return typeof DOMException === 'function' && inherits(value, DOMException.prototype);
+}
+
+function inherits(value: object, ancestor: object): boolean {
+  let proto = safeProto(value);
+  for (let i = 0; proto !== null && i < MAX_PROTO_DEPTH; i++) {
+    if (proto === ancestor) return true;
+    proto = safeProto(proto);
   }
+  return false;
 }
 
 /**
@@ -188,13 +194,8 @@ function isInspectable(value: unknown): value is object {
 }
 
 function isErrorLike(value: object): boolean {
-  if (types.isNativeError(value)) return true; // also errors from other realms (vm, workers)
-  let proto = safeProto(value);
-  for (let i = 0; proto !== null && i < MAX_PROTO_DEPTH; i++) {
-    if (proto === Error.prototype) return true;
-    proto = safeProto(proto);
-  }
-  return false;
+  // isNativeError: also errors from other realms (vm, workers)
+  return types.isNativeError(value) || inherits(value, Error.prototype);
 }
 
 /** The constructor's name for class instances, else the `name` data property, else `typeof`. */
@@ -245,8 +246,12 @@ function isV8StackGetter(getter: object): boolean {
 function readData(value: object, key: string): unknown {
   let target: object | null = value;
   for (let i = 0; target !== null && i < MAX_PROTO_DEPTH; i++) {
-    const descriptor = safeDescriptor(target, key);
-    if (descriptor) return 'value' in descriptor ? descriptor.value : undefined;
+    // Most keys asked for are absent (an error rarely has `status` or `corruption`): `hasOwn` answers that
+    // without building a descriptor. It runs no code of a non-Proxy object, and no Proxy gets this far.
+    if (Object.hasOwn(target, key)) {
+      const descriptor = safeDescriptor(target, key);
+      return descriptor && 'value' in descriptor ? descriptor.value : undefined;
+    }
     target = safeProto(target);
   }
   return undefined;
@@ -270,9 +275,12 @@ function safeDescriptor(value: object, key: string | symbol): PropertyDescriptor
   }
 }
 
+/** The prototype, unless it (or the object) is a Proxy: the walk up the chain stops before any trap. */
 function safeProto(value: object): object | null {
   try {
-    return types.isProxy(value) ? null : (Object.getPrototypeOf(value) as object | null);
+    if (types.isProxy(value)) return null;
+    const proto = Object.getPrototypeOf(value) as object | null;
+    return proto !== null && types.isProxy(proto) ? null : proto;
   } catch {
     return null;
   }
