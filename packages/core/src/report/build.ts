@@ -15,7 +15,7 @@ export interface ReportFacts {
 /** The one builder of a `RecoverReport`, for requests and for process-level crashes alike. */
 export function buildReport(thrown: unknown, error: SerializedError, ids: TraceIds, facts: ReportFacts): RecoverReport {
   return {
-    time: new Date().toISOString(),
+    time: isoNow(),
     origin: facts.origin,
     status: facts.status,
     expose: false,
@@ -29,4 +29,17 @@ export function buildReport(thrown: unknown, error: SerializedError, ids: TraceI
     headersSent: facts.headersSent,
     thrown,
   };
+}
+
+let lastMillis = Number.NaN;
+let lastIso = '';
+
+/** The current time as ISO 8601, formatted once per millisecond: an error flood shares one string. */
+function isoNow(): string {
+  const now = Date.now();
+  if (now !== lastMillis) {
+    lastMillis = now;
+    lastIso = new Date(now).toISOString();
+  }
+  return lastIso;
 }
