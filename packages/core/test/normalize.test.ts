@@ -288,7 +288,7 @@ describe('normalize: never runs user code', () => {
     let traps = 0;
     const count = () => { traps++; return undefined; };
     const proto = new Proxy(Object.create(Error.prototype) as object, { getOwnPropertyDescriptor: count, has: count, get: count, getPrototypeOf: () => (traps++, null) });
-    const thrown: object = Object.create(proto);
+    const thrown = Object.create(proto) as object;
     Object.defineProperties(thrown, { message: { value: 'made on a Proxy prototype' }, status: { value: 418 } });
     const normalized = normalize(thrown);
     assert.equal(traps, 0);
