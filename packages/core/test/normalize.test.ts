@@ -287,7 +287,7 @@ describe('normalize: never runs user code', () => {
   it('reads an object whose prototype is a Proxy without running its traps: the walk up the chain stops there', () => {
     let traps = 0;
     const count = () => { traps++; return undefined; };
-    const proto = new Proxy(Object.create(Error.prototype) as object, { getOwnPropertyDescriptor: count, has: count, get: count, getPrototypeOf: () => (traps++, null) });
+    const proto = new Proxy(Object.create(Error.prototype) as object, { getOwnPropertyDescriptor: count, has: () => (traps++, false), get: count, getPrototypeOf: () => (traps++, null) });
     const thrown = Object.create(proto) as object;
     Object.defineProperties(thrown, { message: { value: 'made on a Proxy prototype' }, status: { value: 418 } });
     const normalized = normalize(thrown);
