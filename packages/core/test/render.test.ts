@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { renderBody, type MediaKind, type RecoverReport } from '@recover/core';
@@ -75,6 +76,21 @@ describe('renderBody', () => {
     assert.equal(body.contentType, 'application/problem+json; charset=utf-8');
     const parsed = JSON.parse(body.body) as Problem;
     assert.deepEqual(parsed, { type: 'about:blank', title: 'Internal Server Error', status: 500, traceId: TRACE_ID, requestId: REQUEST_ID });
+  });
+
+  it('problem+json: the bytes of the object serialised in RFC order, for every status, request id and detail', () => {
+    for (const status of [400, 404, 418, 499, 500, 503, 599]) {
+      for (const requestId of [REQUEST_ID, undefined, 'quote " and \\ and \u2028']) {
+        for (const expose of [false, true]) {
+          const shown = { ...report(status, 'a "quoted" message', expose), requestId };
+          const detail = expose ? { detail: 'a "quoted" message' } : {};
+          const expected = JSON.stringify({ type: 'about:blank', title: STATUS_CODES[status] ?? (status >= 500 ? 'Server Error' : 'Client Error'), status, ...detail, traceId: TRACE_ID, requestId: requestId ?? '' });
+          // Twice: the second answer of a status comes from its cached start.
+          assert.equal(renderBody(shown, 'problem').body, expected);
+          assert.equal(renderBody(shown, 'json').body, expected);
+        }
+      }
+    }
   });
 
   it('json: same body as problem+json with an application/json type', () => {

@@ -14,16 +14,24 @@ export function renderBody(report: RecoverReport, kind: MediaKind): RenderedBody
     case 'problem':
       return {
         contentType: kind === 'json' ? 'application/json; charset=utf-8' : 'application/problem+json; charset=utf-8',
-        body: JSON.stringify({
-          type: 'about:blank',
-          title,
-          status: report.status,
-          ...(detail === undefined ? {} : { detail }),
-          traceId: report.traceId,
-          requestId: report.requestId ?? '',
-        }),
+        body: problem(report, title, detail),
       };
   }
+}
+
+// The start of a problem body without `detail`, per status: the same bytes for every error of that status.
+const problemStarts = new Map<number, string>();
+
+/** The RFC 9457 problem object as JSON; without `detail`, from a start made once per status. */
+function problem(report: RecoverReport, title: string, detail: string | undefined): string {
+  const { status, traceId, requestId = '' } = report;
+  if (detail !== undefined) return JSON.stringify({ type: 'about:blank', title, status, detail, traceId, requestId });
+  let start = problemStarts.get(status);
+  if (start === undefined) {
+    start = `{"type":"about:blank","title":${JSON.stringify(title)},"status":${status},"traceId":`;
+    problemStarts.set(status, start);
+  }
+  return `${start}${JSON.stringify(traceId)},"requestId":${JSON.stringify(requestId)}}`;
 }
 
 function text(report: RecoverReport, title: string, detail: string | undefined): string {
