@@ -22,7 +22,9 @@ const plugin: FastifyPluginCallback<RecoverOptions> = function recoverPlugin(fas
   // Each route's handler links the bare request to Fastify's reply, under a key of this instance's own,
   // so an error that escapes the request is answered through the reply with its route, id and logger.
   const kReply = Symbol('recover.fastify.reply');
-  fastify.addHook('onRoute', (route) => { route.handler = linkReply(route.handler, kReply); });
+  // With quarantine off, no route of this app is ever held back: the wrapper does not even look.
+  const checksQuarantine = core.options.quarantine !== false;
+  fastify.addHook('onRoute', (route) => { route.handler = linkReply(route.handler, kReply, checksQuarantine); });
   watchEscapedErrors(core, (req) => {
     const reply = (req as Linked)[kReply];
     if (reply) return { details: detailsOf(reply.request), send: (answer) => { answerWith(reply, answer); } };
@@ -45,12 +47,12 @@ type Linked = IncomingMessage & Record<symbol, FastifyReply | undefined>;
  * The route handler, wrapped to link each bare request to its reply (one property write per request) and
  * to answer a quarantined route's requests without running it (one size read while none is).
  */
-function linkReply(handler: RouteHandlerMethod, kReply: symbol): RouteHandlerMethod {
+function linkReply(handler: RouteHandlerMethod, kReply: symbol, checksQuarantine: boolean): RouteHandlerMethod {
   const linked = function (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
     (request.raw as Linked)[kReply] = reply;
     // An HTTP/2 server that was listening before recover was set up has not been adopted yet.
     enterHttp2Request(request.raw, reply.raw);
-    if (isQuarantining()) {
+    if (checksQuarantine && isQuarantining()) {
       const answer = quarantined(request.raw, reply.raw, request.routeOptions.url);
       if (answer) {
         answerWith(reply, answer);

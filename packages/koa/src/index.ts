@@ -71,13 +71,15 @@ export function recover(options?: RecoverOptions): RecoverMiddleware {
     const ctx = (req as Linked)[kContext];
     return ctx ? { details: detailsOf(ctx), recognise: () => matcherOf(ctx) } : undefined;
   });
+  // With quarantine off, no route of this app is ever held back: not even the size read.
+  const checksQuarantine = core.options.quarantine !== false;
   return async function recoverKoa(ctx: KoaContext, next: () => Promise<unknown>): Promise<void> {
     if (ctx.app.context[kAdopted] !== true) adoptKoaErrors(ctx.app, core);
     (ctx.req as Linked)[kContext] = ctx;
     // An HTTP/2 server that was listening before recover was set up has not been adopted yet.
     enterHttp2Request(ctx.req, ctx.res);
     // A quarantined route's request is answered before the router runs: one size read while none is.
-    const held = isQuarantining() ? quarantined(ctx.req, ctx.res) : undefined;
+    const held = checksQuarantine && isQuarantining() ? quarantined(ctx.req, ctx.res) : undefined;
     if (held) {
       answerWith(ctx, held);
       return;
