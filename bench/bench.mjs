@@ -36,7 +36,7 @@
 //   BENCH_ROUNDS [6]  BENCH_CONNECTIONS [50]  BENCH_MEMORY_ERRORS [1000000]  BENCH_MEMORY_WARMUP [50000]
 //   BENCH_MEMORY_CHECKPOINTS [5]  BENCH_MEMORY_FLAGS [--min-semi-space-size=16 --max-semi-space-size=16]
 //   BENCH_STORM_SECONDS [10]  BENCH_AVAILABILITY_REQUESTS [2000]  BENCH_NOISE [0.02] (band used when the A/A control did not run)
-//   BENCH_OTEL_FRAMEWORK [1] (0: the otel section's SDK instruments HTTP only, without the framework's instrumentation)
+//   BENCH_OTEL_FRAMEWORK [0] (1: the otel section's SDK also runs the framework's instrumentation, beside HTTP's)
 //   BENCH_MD [BENCHMARKS.md]  BENCH_JSON [bench/results.json] (quick mode: under the OS temp dir)  BENCH_KEEP=1 keeps the servers' logs and profiles
 //
 // Exits 1 when a target is missed on a judged Node by more than the noise band, or a measurement is invalid;
@@ -108,7 +108,7 @@ const config = {
   memoryFlags: (process.env.BENCH_MEMORY_FLAGS ?? '--min-semi-space-size=16 --max-semi-space-size=16').split(' ').filter(Boolean),
   stormSeconds: number('BENCH_STORM_SECONDS', quick ? 3 : 10, { integer: true, min: 1 }),
   availabilityRequests: number('BENCH_AVAILABILITY_REQUESTS', quick ? 300 : 2000, { integer: true, min: 1 }),
-  otelFramework: process.env.BENCH_OTEL_FRAMEWORK !== '0', // read by bench/lib/otel.mjs in the servers
+  otelFramework: process.env.BENCH_OTEL_FRAMEWORK === '1', // read by bench/lib/otel.mjs in the servers
   assumedNoise: number('BENCH_NOISE', 0.02),
   // A quick run is a smoke test: it leaves the committed BENCHMARKS.md and results.json alone.
   md: process.env.BENCH_MD || (quick ? join(tmpdir(), 'recover-bench-quick', 'BENCHMARKS.md') : join(ROOT, 'BENCHMARKS.md')),
@@ -474,7 +474,9 @@ async function countLines(file) {
 // ---------------------------------------------------------------------------------------------- judge
 
 function noiseBand(happyResults) {
-  const sets = happyResults.filter((h) => h.aaRps !== undefined);
+  // The judged Nodes' A/A sets only: a noisier reported Node must not widen the band the targets are judged in.
+  const judged = happyResults.filter((h) => h.aaRps !== undefined && h.judged);
+  const sets = judged.length > 0 ? judged : happyResults.filter((h) => h.aaRps !== undefined);
   if (sets.length === 0) {
     return { measured: false, rps: config.assumedNoise, p99: config.assumedNoise, cpu: config.assumedNoise, sets: 0 };
   }

@@ -4,7 +4,7 @@
 //
 // NodeSDK with @opentelemetry/instrumentation-http and the framework's own instrumentation (Express:
 // @opentelemetry/instrumentation-express, Koa: @opentelemetry/instrumentation-koa, Fastify: @fastify/otel;
-// left out with BENCH_OTEL_FRAMEWORK=0);
+// only with BENCH_OTEL_FRAMEWORK=1);
 // spans go through a BatchSpanProcessor with its defaults (queue 2048, batches of 512, at least every 5 s),
 // what NodeSDK builds around a `traceExporter`, to an exporter that counts them by name and drops them: the
 // export pipeline runs as it would in production, without the network. No metric reader and no log
@@ -61,7 +61,7 @@ const sdk = new NodeSDK({
   spanProcessors: [processor],
   metricReaders: [],
   logRecordProcessors: [],
-  instrumentations: [new HttpInstrumentation(), ...(process.env.BENCH_OTEL_FRAMEWORK === '0' ? [] : [frameworkInstrumentation()])],
+  instrumentations: [new HttpInstrumentation(), ...(process.env.BENCH_OTEL_FRAMEWORK === '1' ? [frameworkInstrumentation()] : [])],
 });
 sdk.start();
 // The HTTP instrumentation patches `node:http` when it is required; the frameworks require it after this.

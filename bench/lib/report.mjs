@@ -80,7 +80,7 @@ export function formatReport(results) {
   out.push('');
   if (noise.measured) {
     out.push(`An A/A control runs inside every happy-path set: two identical bare servers (bareA, bareB) measured the same alternating way as the variants. ` +
-      `The judged statistic is the median over ${noise.rounds} rounds of a per-round ratio, so the band is the largest distance from 1 of that same statistic for bareB ÷ bareA, over the ${noise.sets} repeated A/A sets (each framework × Node): ` +
+      `The judged statistic is the median over ${noise.rounds} rounds of a per-round ratio, so the band is the largest distance from 1 of that same statistic for bareB ÷ bareA, over the ${noise.sets} repeated A/A sets of the judged Nodes (each framework × judged Node; the reported Nodes' sets are listed but do not widen it): ` +
       `**req/s ±${pct(noise.rps)}**, **p99 ±${pct(noise.p99)}**${noise.cpu === undefined ? '' : `, **server CPU per request ±${pct(noise.cpu)}**`}. A target counts as missed only beyond it. ` +
       `Single rounds spread wider: bareB ÷ bareA per round ranged ${range(noise.perRoundRps)} in req/s and ${range(noise.perRoundP99)} in p99.`);
     out.push('');
@@ -174,7 +174,7 @@ export function formatReport(results) {
     out.push(heading('OpenTelemetry: `GET /hello` with the Node SDK tracing, recover installed vs the SDK alone'));
     out.push('');
     const instrumentations = otelResults[0].instrumentations === 'http'
-      ? '`@opentelemetry/instrumentation-http` only (BENCH_OTEL_FRAMEWORK=0)'
+      ? '`@opentelemetry/instrumentation-http` (the framework\'s own instrumentation with BENCH_OTEL_FRAMEWORK=1)'
       : '`@opentelemetry/instrumentation-http` and the framework\'s own (`@opentelemetry/instrumentation-express`, `@fastify/otel`, `@opentelemetry/instrumentation-koa`)';
     out.push('Both servers preload the OpenTelemetry Node SDK ([bench/lib/otel.mjs](bench/lib/otel.mjs), `node --import`, started before the framework is required): `NodeSDK` with ' +
       `${instrumentations}, every span sampled and sent through a \`BatchSpanProcessor\` with its defaults to an exporter that counts and drops them (the export pipeline without the network; no metric reader, no log processor). ` +
