@@ -12,6 +12,7 @@ export { isDraining, readiness } from './process/drain.js';
 export { isQuarantining, quarantined } from './process/quarantine.js';
 export { ThrownValue } from './report/normalize.js';
 export { callAndWatch, isPromiseLike } from './util/call-and-watch.js';
+export { isStream } from './util/is-stream.js';
 export { nodeRequire } from './util/node-require.js';
 
 export type { StoppableServer } from './process/state.js';

@@ -49,6 +49,7 @@ const ADAPTER_FUNCTIONS = [
   'isDraining',
   'isPromiseLike',
   'isQuarantining',
+  'isStream',
   'nodeRequire',
   'quarantined',
   'readiness',

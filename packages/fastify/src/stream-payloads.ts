@@ -1,11 +1,6 @@
 import { AsyncResource } from 'node:async_hooks';
-import type { EventEmitter } from 'node:events';
 import type { FastifyReply, FastifyRequest, onSendHookHandler } from 'fastify';
-import type { Recover, RequestDetails } from '@recover/core/adapter';
-
-function isStream(payload: unknown): payload is EventEmitter & { pipe: unknown } {
-  return typeof payload === 'object' && payload !== null && typeof (payload as { pipe?: unknown }).pipe === 'function' && typeof (payload as { once?: unknown }).once === 'function';
-}
+import { isStream, type Recover, type RequestDetails } from '@recover/core/adapter';
 
 /**
  * An `onSend` hook for `reply.send(stream)`: a stream that fails after the headers went out never reaches

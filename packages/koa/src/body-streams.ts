@@ -1,7 +1,7 @@
 // A body stream that middleware replaced with another stream (koa-compress pipes it into zlib, a transform
 // wraps it): Koa 3 silences the original's errors when it is replaced, so a database cursor that dies
 // mid-body reached recover only as the replacement's "Premature close", logged as a client that left.
-import type { EventEmitter } from 'node:events';
+import { isStream } from '@recover/core/adapter';
 
 const kWatched = Symbol.for('recover.koa.replacedBodies');
 
@@ -14,10 +14,6 @@ export interface KoaResponsePrototype {
 interface KoaResponse {
   _body?: unknown;
   ctx: { onerror(error: unknown): void };
-}
-
-function isStream(value: unknown): value is EventEmitter & { pipe: unknown } {
-  return typeof value === 'object' && value !== null && typeof (value as { pipe?: unknown }).pipe === 'function' && typeof (value as { once?: unknown }).once === 'function';
 }
 
 /**
