@@ -53,7 +53,7 @@ function isDuplicate(event: Sentry.Event): boolean {
  * app.use(recover({ onError: sentry() }));
  */
 export function sentry(options: SentryOptions = {}): OnErrorHook {
-  const { capture = (report: RecoverReport) => report.status >= 500 && report.status !== 499, flushTimeout = 2000 } = options;
+  const { capture = (report: RecoverReport) => report.status >= 500, flushTimeout = 2000 } = options;
   return function recoverSentry(report: RecoverReport): Promise<void> | undefined {
     if (!capture(report)) return undefined;
     Sentry.withScope((scope) => {

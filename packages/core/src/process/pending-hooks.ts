@@ -6,15 +6,12 @@ import { state } from './state.js';
  * when the drain begins. `promise` never rejects (util/call-hook.ts made it so).
  */
 export function trackPendingHook(promise: Promise<unknown>): void {
-  // A state object made by an older copy of core has no set: such a process simply does not wait.
-  const pending = state.pendingHooks as Set<Promise<unknown>> | undefined;
-  if (!pending) return;
+  const pending = state.pendingHooks;
   pending.add(promise);
   void promise.finally(() => pending.delete(promise));
 }
 
 /** Resolves once every `onError` promise running now has settled. Never rejects. */
 export function pendingHooksSettled(): Promise<void> {
-  const pending: Iterable<Promise<unknown>> = (state.pendingHooks as Set<Promise<unknown>> | undefined) ?? [];
-  return Promise.all(pending).then(() => undefined);
+  return Promise.all(state.pendingHooks).then(() => undefined);
 }

@@ -45,7 +45,7 @@ const MULTER_STATUS: Readonly<Record<string, number>> = {
 const RULES: readonly LibraryRule[] = [
   {
     library: 'multer',
-    matches: ({ error }) => error.type === 'MulterError' && error.code !== undefined && error.code in MULTER_STATUS,
+    matches: ({ error }) => error.type === 'MulterError' && error.code !== undefined && Object.hasOwn(MULTER_STATUS, error.code),
     status: ({ error }) => MULTER_STATUS[error.code ?? ''],
     // Its messages are fixed text ("File too large"), with no part of the request in them.
     expose: true,
